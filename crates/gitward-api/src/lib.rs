@@ -1,0 +1,1 @@
+//! gitward-api (being built).

@@ -1,0 +1,1 @@
+//! gitward-policy (being built).

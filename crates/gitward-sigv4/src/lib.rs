@@ -1,0 +1,1 @@
+//! gitward-sigv4 (being built).

@@ -1,0 +1,1 @@
+//! gitward-store (being built).
