@@ -119,8 +119,8 @@ pub fn account_of_access_key_id(akid: &str) -> Result<AccountId, IdError> {
     AccountId::parse(&format!("{account:012}"))
 }
 
-/// Mints a 21-character unique id (`AIDA…`, `AGPA…`, `ANPA…`) from 10 random bytes.
-pub fn mint_unique_id(prefix: IdPrefix, random: [u8; 10]) -> String {
+/// Mints a 21-character unique id (`AIDA…`, `AGPA…`, `ANPA…`) from 11 random bytes.
+pub fn mint_unique_id(prefix: IdPrefix, random: [u8; 11]) -> String {
     format!("{}{}", prefix.as_str(), &BASE32_NOPAD.encode(&random)[..17])
 }
 
@@ -144,6 +144,13 @@ mod tests {
             account_of_access_key_id("ASIAQNZGKIQY56JQ7WML").map(|a| a.to_string()),
             Ok("029608264753".to_owned())
         );
+    }
+
+    #[test]
+    fn unique_ids_are_21_characters() {
+        let id = mint_unique_id(IdPrefix::Aida, [0xff; 11]);
+        assert_eq!(id.len(), 21);
+        assert!(id.starts_with("AIDA"));
     }
 
     #[test]

@@ -7,12 +7,14 @@
 pub mod clock;
 pub mod ids;
 pub mod secret;
+pub mod store;
 
-pub use clock::{Clock, FixedClock};
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use ids::{
     AccountId, IdError, IdPrefix, account_of_access_key_id, mint_access_key_id, mint_unique_id,
 };
 pub use secret::Secret;
+pub use store::StoreError;
 
 /// The AWS partition gitward reports in every ARN.
 pub const PARTITION: &str = "aws";

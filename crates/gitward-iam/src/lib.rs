@@ -1,1 +1,24 @@
-//! gitward-iam (being built).
+//! The IAM domain of gitward.
+//!
+//! [`IamService`] holds the business rules of IAM (names, quotas, conflicts, the AWS error
+//! for each case) over an [`IamStore`], which `gitward-store` implements. It also answers
+//! the two questions the request pipeline asks: "whose key is this?" ([`IamService::lookup_access_key`])
+//! and "which policies apply to this principal?" ([`IamService::identity_policies`]).
+
+mod error;
+mod managed;
+mod model;
+mod principal;
+mod service;
+mod store;
+mod validate;
+
+pub use error::IamError;
+pub use managed::{AwsManagedPolicy, aws_managed_policies, aws_managed_policy};
+pub use model::{
+    AccessKey, Account, Group, KeyStatus, LastUsed, ManagedPolicy, OwnerKind, PolicyVersion, Tag,
+    User,
+};
+pub use principal::{Principal, PrincipalPolicies};
+pub use service::{IamService, NewAccessKey, Page, PolicyView};
+pub use store::IamStore;

@@ -1,1 +1,26 @@
-fn main() {}
+//! The `gitward` command: parse arguments, then hand over to the library code in this crate.
+
+mod api;
+mod authn;
+mod authz;
+mod cli;
+mod datadir;
+mod handlers;
+mod listener;
+mod ops;
+mod serve;
+mod tls;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gitward: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

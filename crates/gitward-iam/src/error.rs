@@ -1,0 +1,61 @@
+//! IAM errors, named after the IAM model's error codes.
+
+use gitward_core::StoreError;
+
+/// An IAM operation's failure. The variant names the AWS error code
+/// (see [`IamError::code`]); `Display` is the message AWS gives.
+#[derive(Debug, thiserror::Error)]
+pub enum IamError {
+    /// `NoSuchEntity` (404).
+    #[error("{0}")]
+    NoSuchEntity(String),
+    /// `EntityAlreadyExists` (409).
+    #[error("{0}")]
+    EntityAlreadyExists(String),
+    /// `DeleteConflict` (409).
+    #[error("{0}")]
+    DeleteConflict(String),
+    /// `LimitExceeded` (409).
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// `MalformedPolicyDocument` (400).
+    #[error("{0}")]
+    MalformedPolicyDocument(String),
+    /// `InvalidInput` (400).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// `PolicyNotAttachable` (400).
+    #[error("{0}")]
+    PolicyNotAttachable(String),
+    /// Storage failed; never shown to clients.
+    #[error("storage failure")]
+    Store(#[from] StoreError),
+}
+
+impl IamError {
+    /// The IAM model's error code for this failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoSuchEntity(_) => "NoSuchEntity",
+            Self::EntityAlreadyExists(_) => "EntityAlreadyExists",
+            Self::DeleteConflict(_) => "DeleteConflict",
+            Self::LimitExceeded(_) => "LimitExceeded",
+            Self::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
+            Self::InvalidInput(_) => "InvalidInput",
+            Self::PolicyNotAttachable(_) => "PolicyNotAttachable",
+            Self::Store(_) => "ServiceFailure",
+        }
+    }
+
+    pub(crate) fn no_user(name: &str) -> Self {
+        Self::NoSuchEntity(format!("The user with name {name} cannot be found."))
+    }
+
+    pub(crate) fn no_group(name: &str) -> Self {
+        Self::NoSuchEntity(format!("The group with name {name} cannot be found."))
+    }
+
+    pub(crate) fn no_policy(arn: &str) -> Self {
+        Self::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."))
+    }
+}

@@ -1,0 +1,73 @@
+//! Who is making a request.
+
+use crate::model::User;
+use gitward_core::AccountId;
+
+/// An authenticated identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// The account's root user: may do anything in its own account.
+    Root {
+        /// The account.
+        account: AccountId,
+    },
+    /// An IAM user.
+    User(User),
+}
+
+impl Principal {
+    /// The account the principal belongs to.
+    pub fn account(&self) -> &AccountId {
+        match self {
+            Self::Root { account } => account,
+            Self::User(u) => &u.account,
+        }
+    }
+
+    /// The principal's ARN as AWS formats it.
+    pub fn arn(&self) -> String {
+        match self {
+            Self::Root { account } => format!("arn:aws:iam::{account}:root"),
+            Self::User(u) => u.arn(),
+        }
+    }
+
+    /// The value of `aws:userid` and GetCallerIdentity's `UserId`.
+    pub fn user_id(&self) -> String {
+        match self {
+            Self::Root { account } => account.to_string(),
+            Self::User(u) => u.user_id.clone(),
+        }
+    }
+
+    /// The value of `aws:PrincipalType`.
+    pub fn principal_type(&self) -> &'static str {
+        match self {
+            Self::Root { .. } => "Account",
+            Self::User(_) => "User",
+        }
+    }
+
+    /// The IAM user name (`aws:username`), for IAM users only.
+    pub fn username(&self) -> Option<&str> {
+        match self {
+            Self::Root { .. } => None,
+            Self::User(u) => Some(&u.name),
+        }
+    }
+
+    /// Whether this is the account's root user.
+    pub fn is_root(&self) -> bool {
+        matches!(self, Self::Root { .. })
+    }
+}
+
+/// The policy documents that apply to a principal, each with a name that explains it in a
+/// denial ("inline policy X of user Y", or the managed policy ARN).
+#[derive(Debug, Clone, Default)]
+pub struct PrincipalPolicies {
+    /// Identity-based policies: the user's and its groups', inline and attached.
+    pub identity: Vec<(String, String)>,
+    /// The permissions boundary, if one is set: (ARN, document).
+    pub boundary: Option<(String, String)>,
+}

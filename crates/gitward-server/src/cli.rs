@@ -1,0 +1,100 @@
+//! Command-line interface.
+
+use crate::datadir::DataDir;
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// gitward: a self-hosted Git service compatible with AWS CodeCommit, IAM and STS.
+#[derive(Debug, Parser)]
+#[command(name = "gitward", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the Git smart-HTTP endpoint and the CodeCommit, IAM and STS APIs.
+    Serve(ServeArgs),
+    /// Initialise a data dir: create the first account and its root access key.
+    Init(AccountArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create another account and its root access key.
+    Create(AccountArgs),
+}
+
+/// Options of `gitward serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where gitward keeps its database, keys, certificates and repositories.
+    #[arg(long, env = "GITWARD_DATA_DIR", default_value = "./gitward-data")]
+    pub data_dir: PathBuf,
+    /// Address of the HTTPS listener (port 0 picks a free port; the URL is written to DATA/run/endpoint).
+    #[arg(long, env = "GITWARD_LISTEN", default_value = "127.0.0.1:8443")]
+    pub listen: SocketAddr,
+    /// The AWS region this server is.
+    #[arg(long, env = "GITWARD_REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// Serve plain HTTP instead of TLS (loopback development and tests only).
+    #[arg(long)]
+    pub insecure_http: bool,
+}
+
+#[derive(Debug, Args)]
+struct AccountArgs {
+    /// The data dir.
+    #[arg(long, env = "GITWARD_DATA_DIR", default_value = "./gitward-data")]
+    data_dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Json)]
+    output: Output,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Output {
+    /// `{"AccountId","AccessKeyId","SecretAccessKey"}`.
+    Json,
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => crate::serve::run(args),
+        Command::Init(args) => {
+            let dir = DataDir::new(args.data_dir);
+            let store = dir.open()?;
+            if dir.is_initialised(&store)? {
+                anyhow::bail!(
+                    "{} is already initialised; use `gitward account create` for another account",
+                    dir.root().display()
+                );
+            }
+            print_account(&dir.create_account(&store)?, args.output)
+        }
+        Command::Account(AccountCommand::Create(args)) => {
+            let dir = DataDir::new(args.data_dir);
+            let store = dir.open()?;
+            print_account(&dir.create_account(&store)?, args.output)
+        }
+    }
+}
+
+fn print_account(creds: &crate::datadir::RootCredentials, output: Output) -> anyhow::Result<()> {
+    match output {
+        Output::Json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&creds.to_json()).context("rendering JSON")?
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! CodeCommit repository operations.
+
+use crate::api::App;
+use crate::ops::OperationRequest;
+use gitward_api::{ApiError, Service};
+use gitward_git::wire::{
+    BatchGetRepositoriesInput, BranchInput, CreateBranchInput, CreateRepositoryInput,
+    DeleteBranchOutput, DeleteRepositoryOutput, GetBranchOutput, ListBranchesInput,
+    ListRepositoriesInput, ListTagsForResourceInput, RepositoryMetadataOutput, RepositoryNameInput,
+    TagResourceInput, UntagResourceInput, UpdateDefaultBranchInput,
+    UpdateRepositoryDescriptionInput, UpdateRepositoryNameInput,
+};
+use gitward_git::{RepoError, Scope};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+pub const OPERATIONS: &[&str] = &[
+    "CreateRepository",
+    "GetRepository",
+    "ListRepositories",
+    "BatchGetRepositories",
+    "DeleteRepository",
+    "UpdateRepositoryName",
+    "UpdateRepositoryDescription",
+    "UpdateDefaultBranch",
+    "ListBranches",
+    "GetBranch",
+    "CreateBranch",
+    "DeleteBranch",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
+];
+
+/// Repository errors on the wire: the model's exception shape, its status, AWS's message.
+fn wire(e: RepoError) -> ApiError {
+    if let RepoError::Store(_) | RepoError::Git(_) = &e {
+        tracing::error!(error = %e, "repository service failure");
+        return ApiError::internal_for(Service::CodeCommit);
+    }
+    ApiError::modeled(Service::CodeCommit, e.shape(), e.to_string())
+}
+
+fn input<T: DeserializeOwned>(v: &Value) -> Result<T, ApiError> {
+    serde_json::from_value(v.clone())
+        .map_err(|e| ApiError::serialization(format!("Invalid request body: {e}")))
+}
+
+fn out<T: Serialize>(v: T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| {
+        tracing::error!(error = %e, "serialising a CodeCommit response");
+        ApiError::internal_for(Service::CodeCommit)
+    })
+}
+
+pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> {
+    let repos = &app.repos;
+    let scope = Scope::new(req.caller.principal.account().clone(), req.region).map_err(|e| {
+        tracing::error!(error = %e, "server region is not a region name");
+        ApiError::internal_for(Service::CodeCommit)
+    })?;
+    let v = req.input;
+    match req.operation {
+        "CreateRepository" => {
+            let i: CreateRepositoryInput = input(v)?;
+            let tags = i.tags.unwrap_or_default();
+            let md = repos
+                .create_repository(
+                    &scope,
+                    &i.repository_name,
+                    i.repository_description.as_deref(),
+                    &tags,
+                    i.kms_key_id.as_deref(),
+                )
+                .map_err(wire)?;
+            out(RepositoryMetadataOutput {
+                repository_metadata: md,
+            })
+        }
+        "GetRepository" => {
+            let i: RepositoryNameInput = input(v)?;
+            out(RepositoryMetadataOutput {
+                repository_metadata: repos
+                    .get_repository(&scope, &i.repository_name)
+                    .map_err(wire)?,
+            })
+        }
+        "ListRepositories" => {
+            let i: ListRepositoriesInput = input(v)?;
+            out(repos
+                .list_repositories(
+                    &scope,
+                    i.sort_by().map_err(wire)?,
+                    i.order().map_err(wire)?,
+                    i.next_token.as_deref(),
+                )
+                .map_err(wire)?)
+        }
+        "BatchGetRepositories" => {
+            let i: BatchGetRepositoriesInput = input(v)?;
+            out(repos
+                .batch_get_repositories(&scope, i.repository_names.as_deref())
+                .map_err(wire)?)
+        }
+        "DeleteRepository" => {
+            let i: RepositoryNameInput = input(v)?;
+            out(DeleteRepositoryOutput {
+                repository_id: repos
+                    .delete_repository(&scope, &i.repository_name)
+                    .map_err(wire)?,
+            })
+        }
+        "UpdateRepositoryName" => {
+            let i: UpdateRepositoryNameInput = input(v)?;
+            repos
+                .update_repository_name(&scope, &i.old_name, &i.new_name)
+                .map_err(wire)?;
+            Ok(json!({}))
+        }
+        "UpdateRepositoryDescription" => {
+            let i: UpdateRepositoryDescriptionInput = input(v)?;
+            repos
+                .update_repository_description(
+                    &scope,
+                    &i.repository_name,
+                    i.repository_description.as_deref(),
+                )
+                .map_err(wire)?;
+            Ok(json!({}))
+        }
+        "UpdateDefaultBranch" => {
+            let i: UpdateDefaultBranchInput = input(v)?;
+            repos
+                .update_default_branch(&scope, &i.repository_name, &i.default_branch_name)
+                .map_err(wire)?;
+            Ok(json!({}))
+        }
+        "ListBranches" => {
+            let i: ListBranchesInput = input(v)?;
+            out(repos
+                .list_branches(&scope, &i.repository_name, i.next_token.as_deref())
+                .map_err(wire)?)
+        }
+        "GetBranch" => {
+            let i: BranchInput = input(v)?;
+            out(GetBranchOutput {
+                branch: repos
+                    .get_branch(&scope, &i.repository_name, &i.branch_name)
+                    .map_err(wire)?,
+            })
+        }
+        "CreateBranch" => {
+            let i: CreateBranchInput = input(v)?;
+            repos
+                .create_branch(&scope, &i.repository_name, &i.branch_name, &i.commit_id)
+                .map_err(wire)?;
+            Ok(json!({}))
+        }
+        "DeleteBranch" => {
+            let i: BranchInput = input(v)?;
+            out(DeleteBranchOutput {
+                deleted_branch: repos
+                    .delete_branch(&scope, &i.repository_name, &i.branch_name)
+                    .map_err(wire)?,
+            })
+        }
+        "TagResource" => {
+            let i: TagResourceInput = input(v)?;
+            repos
+                .tag_resource(&scope, &i.resource_arn, &i.tags)
+                .map_err(wire)?;
+            Ok(json!({}))
+        }
+        "UntagResource" => {
+            let i: UntagResourceInput = input(v)?;
+            repos
+                .untag_resource(&scope, &i.resource_arn, &i.tag_keys)
+                .map_err(wire)?;
+            Ok(json!({}))
+        }
+        "ListTagsForResource" => {
+            let i: ListTagsForResourceInput = input(v)?;
+            out(repos
+                .list_tags_for_resource(&scope, &i.resource_arn, i.next_token.as_deref())
+                .map_err(wire)?)
+        }
+        other => Err(ApiError::unknown_operation(Service::CodeCommit, other)),
+    }
+}

@@ -1,0 +1,493 @@
+//! IAM operations.
+
+use super::Input;
+use crate::api::App;
+use crate::ops::OperationRequest;
+use gitward_api::ApiError;
+use gitward_core::iso8601;
+use gitward_iam::{AccessKey, Group, IamError, KeyStatus, OwnerKind, Page, PolicyView, Tag, User};
+use serde_json::{Map, Value, json};
+
+pub const OPERATIONS: &[&str] = &[
+    "CreateUser",
+    "GetUser",
+    "ListUsers",
+    "UpdateUser",
+    "DeleteUser",
+    "CreateGroup",
+    "GetGroup",
+    "ListGroups",
+    "DeleteGroup",
+    "AddUserToGroup",
+    "RemoveUserFromGroup",
+    "ListGroupsForUser",
+    "CreateAccessKey",
+    "ListAccessKeys",
+    "UpdateAccessKey",
+    "DeleteAccessKey",
+    "GetAccessKeyLastUsed",
+    "CreatePolicy",
+    "GetPolicy",
+    "GetPolicyVersion",
+    "ListPolicies",
+    "CreatePolicyVersion",
+    "DeletePolicy",
+    "AttachUserPolicy",
+    "DetachUserPolicy",
+    "AttachGroupPolicy",
+    "DetachGroupPolicy",
+    "ListAttachedUserPolicies",
+    "ListAttachedGroupPolicies",
+    "PutUserPolicy",
+    "GetUserPolicy",
+    "DeleteUserPolicy",
+    "ListUserPolicies",
+    "PutGroupPolicy",
+    "GetGroupPolicy",
+    "DeleteGroupPolicy",
+    "ListGroupPolicies",
+    "TagUser",
+    "UntagUser",
+    "ListUserTags",
+];
+
+/// IAM domain errors on the wire (status codes from the IAM model's error shapes).
+fn wire(e: IamError) -> ApiError {
+    let status = match &e {
+        IamError::NoSuchEntity(_) => 404,
+        IamError::EntityAlreadyExists(_)
+        | IamError::DeleteConflict(_)
+        | IamError::LimitExceeded(_) => 409,
+        IamError::MalformedPolicyDocument(_)
+        | IamError::InvalidInput(_)
+        | IamError::PolicyNotAttachable(_) => 400,
+        IamError::Store(inner) => {
+            tracing::error!(error = %inner, "IAM storage failure");
+            return ApiError::internal();
+        }
+    };
+    ApiError::new(e.code(), e.to_string(), status)
+}
+
+fn tags_in(v: &Value, key: &str) -> Vec<Tag> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|t| Tag {
+                    key: t
+                        .get("Key")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    value: t
+                        .get("Value")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn tags_out(tags: &[Tag]) -> Value {
+    Value::Array(
+        tags.iter()
+            .map(|t| json!({"Key": t.key, "Value": t.value}))
+            .collect(),
+    )
+}
+
+fn user_out(u: &User, tags: &[Tag]) -> Value {
+    let mut m = Map::new();
+    m.insert("Path".into(), json!(u.path));
+    m.insert("UserName".into(), json!(u.name));
+    m.insert("UserId".into(), json!(u.user_id));
+    m.insert("Arn".into(), json!(u.arn()));
+    m.insert("CreateDate".into(), json!(iso8601(u.created)));
+    if let Some(b) = &u.boundary_arn {
+        m.insert(
+            "PermissionsBoundary".into(),
+            json!({"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": b}),
+        );
+    }
+    if !tags.is_empty() {
+        m.insert("Tags".into(), tags_out(tags));
+    }
+    Value::Object(m)
+}
+
+fn group_out(g: &Group) -> Value {
+    json!({"Path": g.path, "GroupName": g.name, "GroupId": g.group_id, "Arn": g.arn(), "CreateDate": iso8601(g.created)})
+}
+
+fn key_meta(k: &AccessKey) -> Value {
+    let mut m = Map::new();
+    if let Some(u) = &k.user {
+        m.insert("UserName".into(), json!(u));
+    }
+    m.insert("AccessKeyId".into(), json!(k.id));
+    m.insert("Status".into(), json!(k.status.as_str()));
+    m.insert("CreateDate".into(), json!(iso8601(k.created)));
+    Value::Object(m)
+}
+
+fn policy_out(p: &PolicyView) -> Value {
+    match p {
+        PolicyView::Aws(p, n) => json!({
+            "PolicyName": p.name, "PolicyId": p.policy_id, "Arn": p.arn(), "Path": "/",
+            "DefaultVersionId": p.version_id, "AttachmentCount": n, "PermissionsBoundaryUsageCount": 0,
+            "IsAttachable": true, "Description": p.description,
+            "CreateDate": "2015-07-09T00:00:00Z", "UpdateDate": "2015-07-09T00:00:00Z",
+        }),
+        PolicyView::Customer(p, n) => {
+            let mut v = json!({
+                "PolicyName": p.name, "PolicyId": p.policy_id, "Arn": p.arn, "Path": p.path,
+                "DefaultVersionId": p.default_version, "AttachmentCount": n, "PermissionsBoundaryUsageCount": 0,
+                "IsAttachable": true, "CreateDate": iso8601(p.created), "UpdateDate": iso8601(p.updated),
+            });
+            if let (Some(d), Value::Object(m)) = (&p.description, &mut v) {
+                m.insert("Description".into(), json!(d));
+            }
+            v
+        }
+    }
+}
+
+/// IAM returns policy documents URL-encoded (RFC 3986), as AWS does; clients decode them.
+fn encode_document(doc: &str) -> String {
+    percent_encode(doc)
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Adds `IsTruncated` and `Marker` to a list result.
+fn paged<T>(mut out: Map<String, Value>, page: &Page<T>) -> Value {
+    out.insert("IsTruncated".into(), json!(page.marker.is_some()));
+    if let Some(m) = &page.marker {
+        out.insert("Marker".into(), json!(m));
+    }
+    Value::Object(out)
+}
+
+fn list<T>(key: &str, page: &Page<T>, f: impl Fn(&T) -> Value) -> Value {
+    let mut m = Map::new();
+    m.insert(key.into(), Value::Array(page.items.iter().map(f).collect()));
+    paged(m, page)
+}
+
+pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> {
+    let iam = &app.iam;
+    let acct = req.caller.principal.account();
+    let input = Input(req.input);
+    let marker = input.opt("Marker");
+    let max = input.int("MaxItems");
+    // The user an operation is about: the named one, else the caller (for IAM users).
+    let self_or_named = || input.opt("UserName").or(req.caller.principal.username());
+    let out = match req.operation {
+        "CreateUser" => {
+            let tags = tags_in(req.input, "Tags");
+            let u = iam
+                .create_user(
+                    acct,
+                    input.req("UserName")?,
+                    input.opt("Path"),
+                    input.opt("PermissionsBoundary"),
+                    &tags,
+                )
+                .map_err(wire)?;
+            json!({"User": user_out(&u, &tags)})
+        }
+        "GetUser" => match self_or_named() {
+            Some(name) => {
+                let u = iam.get_user(acct, name).map_err(wire)?;
+                let tags = iam.user_tags(acct, &u.name).map_err(wire)?;
+                json!({"User": user_out(&u, &tags)})
+            }
+            None => {
+                // The root user: AWS reports the account id as its UserId.
+                let created = iam
+                    .list_accounts()
+                    .map_err(wire)?
+                    .into_iter()
+                    .find(|a| a.id == *acct)
+                    .map(|a| iso8601(a.created))
+                    .unwrap_or_default();
+                json!({"User": {"Path": "/", "UserName": "root", "UserId": acct.as_str(),
+                    "Arn": req.caller.principal.arn(), "CreateDate": created}})
+            }
+        },
+        "ListUsers" => {
+            let page = iam
+                .list_users(acct, input.opt("PathPrefix"), marker, max)
+                .map_err(wire)?;
+            list("Users", &page, |u| user_out(u, &[]))
+        }
+        "UpdateUser" => {
+            iam.update_user(
+                acct,
+                input.req("UserName")?,
+                input.opt("NewUserName"),
+                input.opt("NewPath"),
+            )
+            .map_err(wire)?;
+            json!({})
+        }
+        "DeleteUser" => {
+            iam.delete_user(acct, input.req("UserName")?)
+                .map_err(wire)?;
+            json!({})
+        }
+        "TagUser" => {
+            iam.tag_user(acct, input.req("UserName")?, &tags_in(req.input, "Tags"))
+                .map_err(wire)?;
+            json!({})
+        }
+        "UntagUser" => {
+            iam.untag_user(acct, input.req("UserName")?, &input.strings("TagKeys"))
+                .map_err(wire)?;
+            json!({})
+        }
+        "ListUserTags" => {
+            let tags = iam.user_tags(acct, input.req("UserName")?).map_err(wire)?;
+            json!({"Tags": tags_out(&tags), "IsTruncated": false})
+        }
+        "CreateGroup" => {
+            let g = iam
+                .create_group(acct, input.req("GroupName")?, input.opt("Path"))
+                .map_err(wire)?;
+            json!({"Group": group_out(&g)})
+        }
+        "GetGroup" => {
+            let (g, members) = iam
+                .get_group(acct, input.req("GroupName")?, marker, max)
+                .map_err(wire)?;
+            let mut m = Map::new();
+            m.insert("Group".into(), group_out(&g));
+            m.insert(
+                "Users".into(),
+                Value::Array(members.items.iter().map(|u| user_out(u, &[])).collect()),
+            );
+            paged(m, &members)
+        }
+        "ListGroups" => {
+            let page = iam
+                .list_groups(acct, input.opt("PathPrefix"), marker, max)
+                .map_err(wire)?;
+            list("Groups", &page, group_out)
+        }
+        "DeleteGroup" => {
+            iam.delete_group(acct, input.req("GroupName")?)
+                .map_err(wire)?;
+            json!({})
+        }
+        "AddUserToGroup" => {
+            iam.add_user_to_group(acct, input.req("GroupName")?, input.req("UserName")?)
+                .map_err(wire)?;
+            json!({})
+        }
+        "RemoveUserFromGroup" => {
+            iam.remove_user_from_group(acct, input.req("GroupName")?, input.req("UserName")?)
+                .map_err(wire)?;
+            json!({})
+        }
+        "ListGroupsForUser" => {
+            let page = iam
+                .list_groups_for_user(acct, input.req("UserName")?, marker, max)
+                .map_err(wire)?;
+            list("Groups", &page, group_out)
+        }
+        "CreateAccessKey" => {
+            let k = iam.create_access_key(acct, self_or_named()).map_err(wire)?;
+            let mut meta = key_meta(&k.key);
+            if let Value::Object(m) = &mut meta {
+                m.insert("SecretAccessKey".into(), json!(k.secret.expose()));
+                if k.key.user.is_none() {
+                    m.insert("UserName".into(), json!("root"));
+                }
+            }
+            json!({"AccessKey": meta})
+        }
+        "ListAccessKeys" => {
+            let page = iam
+                .list_access_keys(acct, self_or_named(), marker, max)
+                .map_err(wire)?;
+            list("AccessKeyMetadata", &page, key_meta)
+        }
+        "UpdateAccessKey" => {
+            let status = KeyStatus::parse(input.req("Status")?).ok_or_else(|| {
+                ApiError::validation("Status must be Active or Inactive".to_owned())
+            })?;
+            iam.update_access_key(acct, self_or_named(), input.req("AccessKeyId")?, status)
+                .map_err(wire)?;
+            json!({})
+        }
+        "DeleteAccessKey" => {
+            iam.delete_access_key(acct, self_or_named(), input.req("AccessKeyId")?)
+                .map_err(wire)?;
+            json!({})
+        }
+        "GetAccessKeyLastUsed" => {
+            let (user, used) = iam
+                .access_key_last_used(acct, input.req("AccessKeyId")?)
+                .map_err(wire)?;
+            let last = match used {
+                Some(u) => {
+                    json!({"LastUsedDate": iso8601(u.at), "ServiceName": u.service, "Region": u.region})
+                }
+                None => json!({"ServiceName": "N/A", "Region": "N/A"}),
+            };
+            json!({"UserName": user.unwrap_or_else(|| "root".to_owned()), "AccessKeyLastUsed": last})
+        }
+        "CreatePolicy" => {
+            let p = iam
+                .create_policy(
+                    acct,
+                    input.req("PolicyName")?,
+                    input.opt("Path"),
+                    input.req("PolicyDocument")?,
+                    input.opt("Description"),
+                )
+                .map_err(wire)?;
+            json!({"Policy": policy_out(&PolicyView::Customer(p, 0))})
+        }
+        "GetPolicy" => {
+            json!({"Policy": policy_out(&iam.get_policy(acct, input.req("PolicyArn")?).map_err(wire)?)})
+        }
+        "GetPolicyVersion" => {
+            let (v, is_default) = iam
+                .get_policy_version(acct, input.req("PolicyArn")?, input.req("VersionId")?)
+                .map_err(wire)?;
+            json!({"PolicyVersion": {"Document": encode_document(&v.document), "VersionId": v.version_id,
+                "IsDefaultVersion": is_default, "CreateDate": iso8601(v.created)}})
+        }
+        "ListPolicies" => {
+            let page = iam
+                .list_policies(
+                    acct,
+                    input.opt("Scope"),
+                    input.bool("OnlyAttached").unwrap_or(false),
+                    input.opt("PathPrefix"),
+                    marker,
+                    max,
+                )
+                .map_err(wire)?;
+            list("Policies", &page, policy_out)
+        }
+        "CreatePolicyVersion" => {
+            let set_default = input.bool("SetAsDefault").unwrap_or(false);
+            let v = iam
+                .create_policy_version(
+                    acct,
+                    input.req("PolicyArn")?,
+                    input.req("PolicyDocument")?,
+                    set_default,
+                )
+                .map_err(wire)?;
+            json!({"PolicyVersion": {"VersionId": v.version_id, "IsDefaultVersion": set_default, "CreateDate": iso8601(v.created)}})
+        }
+        "DeletePolicy" => {
+            iam.delete_policy(acct, input.req("PolicyArn")?)
+                .map_err(wire)?;
+            json!({})
+        }
+        op @ ("AttachUserPolicy" | "AttachGroupPolicy" | "DetachUserPolicy"
+        | "DetachGroupPolicy") => {
+            let (kind, owner) = owner_of(op, &input)?;
+            let arn = input.req("PolicyArn")?;
+            if op.starts_with("Attach") {
+                iam.attach_policy(acct, kind, owner, arn).map_err(wire)?;
+            } else {
+                iam.detach_policy(acct, kind, owner, arn).map_err(wire)?;
+            }
+            json!({})
+        }
+        op @ ("ListAttachedUserPolicies" | "ListAttachedGroupPolicies") => {
+            let (kind, owner) = owner_of(op, &input)?;
+            let page = iam
+                .list_attached(acct, kind, owner, marker, max)
+                .map_err(wire)?;
+            list(
+                "AttachedPolicies",
+                &page,
+                |(name, arn)| json!({"PolicyName": name, "PolicyArn": arn}),
+            )
+        }
+        op @ ("PutUserPolicy" | "PutGroupPolicy") => {
+            let (kind, owner) = owner_of(op, &input)?;
+            iam.put_inline(
+                acct,
+                kind,
+                owner,
+                input.req("PolicyName")?,
+                input.req("PolicyDocument")?,
+            )
+            .map_err(wire)?;
+            json!({})
+        }
+        op @ ("GetUserPolicy" | "GetGroupPolicy") => {
+            let (kind, owner) = owner_of(op, &input)?;
+            let name = input.req("PolicyName")?;
+            let (owner, doc) = iam.get_inline(acct, kind, owner, name).map_err(wire)?;
+            let owner_key = if kind == OwnerKind::User {
+                "UserName"
+            } else {
+                "GroupName"
+            };
+            json!({owner_key: owner, "PolicyName": name, "PolicyDocument": encode_document(&doc)})
+        }
+        op @ ("DeleteUserPolicy" | "DeleteGroupPolicy") => {
+            let (kind, owner) = owner_of(op, &input)?;
+            iam.delete_inline(acct, kind, owner, input.req("PolicyName")?)
+                .map_err(wire)?;
+            json!({})
+        }
+        op @ ("ListUserPolicies" | "ListGroupPolicies") => {
+            let (kind, owner) = owner_of(op, &input)?;
+            let page = iam
+                .list_inline(acct, kind, owner, marker, max)
+                .map_err(wire)?;
+            list("PolicyNames", &page, |n| json!(n))
+        }
+        other => {
+            return Err(ApiError::new(
+                "InvalidAction",
+                format!("Could not find operation {other} for version 2010-05-08"),
+                400,
+            ));
+        }
+    };
+    Ok(out)
+}
+
+fn owner_of<'a>(op: &str, input: &Input<'a>) -> Result<(OwnerKind, &'a str), ApiError> {
+    if op.contains("Group") {
+        Ok((OwnerKind::Group, input.req("GroupName")?))
+    } else {
+        Ok((OwnerKind::User, input.req("UserName")?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_url_encoded_like_aws() {
+        assert_eq!(
+            encode_document("{\"a\": \"b/c\"}"),
+            "%7B%22a%22%3A%20%22b%2Fc%22%7D"
+        );
+    }
+}
