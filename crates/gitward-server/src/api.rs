@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use gitward_api::{ApiError, Service};
+use gitward_api::{ApiError, Protocol as WireProtocol, Service};
 use gitward_core::Clock;
 use gitward_git::RepoService;
 use gitward_iam::IamService;
@@ -39,27 +39,10 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// How the request is encoded, which decides how errors are rendered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// awsQuery: IAM and STS.
-    Query(Service),
-    /// awsJson1.1: CodeCommit.
-    Json(Service),
-}
-
-impl Protocol {
-    pub fn service(self) -> Service {
-        match self {
-            Self::Query(s) | Self::Json(s) => s,
-        }
-    }
-}
-
 /// A request routed to an operation, with its raw parameters.
 #[derive(Debug)]
 pub struct Routed {
-    pub protocol: Protocol,
+    pub service: Service,
     pub operation: String,
     /// Form pairs (query protocol) — the JSON body is decoded from the raw body instead.
     pub pairs: Vec<(String, String)>,
@@ -70,9 +53,9 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let peer = req.extensions().get::<Peer>().copied();
     let (parts, body) = req.into_parts();
     let fallback = if parts.headers.contains_key("x-amz-target") {
-        Protocol::Json(Service::CodeCommit)
+        Service::CodeCommit
     } else {
-        Protocol::Query(Service::Iam)
+        Service::Iam
     };
     let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -88,20 +71,26 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let worker = app.clone();
     let outcome = tokio::task::spawn_blocking(move || process(&worker, &parts, &body, peer)).await;
     match outcome {
-        Ok(Ok((protocol, operation, output))) => {
-            render_ok(protocol, &operation, &output, &request_id, &app)
+        Ok(Ok((service, operation, output))) => {
+            render_ok(service, &operation, &output, &request_id, &app)
         }
-        Ok(Err((protocol, err))) => {
-            render_error(protocol.unwrap_or(fallback), &err, &request_id, &app)
+        Ok(Err((service, err))) => {
+            render_error(service.unwrap_or(fallback), &err, &request_id, &app)
         }
         Err(join) => {
             tracing::error!(error = %join, "request worker failed");
-            render_error(fallback, &ApiError::internal(), &request_id, &app)
+            render_error(
+                fallback,
+                &ApiError::internal_for(fallback),
+                &request_id,
+                &app,
+            )
         }
     }
 }
 
-type Failure = (Option<Protocol>, ApiError);
+/// An error, with the service whose protocol should render it once routing knew it.
+type Failure = (Option<Service>, ApiError);
 
 /// The whole pipeline for one API request, on a blocking thread (the stores are synchronous).
 fn process(
@@ -109,15 +98,15 @@ fn process(
     parts: &http::request::Parts,
     body: &[u8],
     peer: Option<Peer>,
-) -> Result<(Protocol, String, serde_json::Value), Failure> {
+) -> Result<(Service, String, serde_json::Value), Failure> {
     let routed = route(parts, body)?;
-    let protocol = routed.protocol;
-    let fail = |e: ApiError| (Some(protocol), e);
+    let service = routed.service;
+    let fail = |e: ApiError| (Some(service), e);
     let payload_hash = hex::encode(Sha256::digest(body));
-    let caller = authn::authenticate(app, parts, &payload_hash, protocol).map_err(fail)?;
-    let input = decode(protocol, &routed, body).map_err(fail)?;
+    let caller = authn::authenticate(app, parts, &payload_hash, service).map_err(fail)?;
+    let input = decode(&routed, body).map_err(fail)?;
     let request = ops::OperationRequest {
-        service: protocol.service(),
+        service,
         operation: &routed.operation,
         input: &input,
         caller: &caller,
@@ -127,42 +116,27 @@ fn process(
     for check in &checks {
         app.authorizer
             .authorize(app, &caller, check, parts, peer)
-            .map_err(|e| fail(e.into_api(protocol)))?;
+            .map_err(|e| fail(e.into_api(service)))?;
     }
     let output = handlers::dispatch(app, &request).map_err(fail)?;
-    Ok((protocol, routed.operation, output))
+    Ok((service, routed.operation, output))
 }
 
 /// Step 1: which service and operation, from `X-Amz-Target` or `Action` + `Version`.
-fn route(
-    parts: &http::request::Parts,
-    body: &[u8],
-) -> Result<Routed, (Option<Protocol>, ApiError)> {
+fn route(parts: &http::request::Parts, body: &[u8]) -> Result<Routed, Failure> {
     if let Some(target) = parts.headers.get("x-amz-target") {
-        let protocol = Protocol::Json(Service::CodeCommit);
         let target = target.to_str().unwrap_or_default();
-        let op = target
-            .strip_prefix("CodeCommit_20150413.")
-            .filter(|op| {
-                gitward_api::model(Service::CodeCommit)
-                    .operation(op)
-                    .is_some()
-            })
-            .ok_or_else(|| {
-                (
-                    Some(protocol),
-                    ApiError::new(
-                        "UnknownOperationException",
-                        "Unknown operation".to_owned(),
-                        400,
-                    ),
-                )
-            })?;
-        return Ok(Routed {
-            protocol,
-            operation: op.to_owned(),
-            pairs: Vec::new(),
-        });
+        return match Service::from_target(target) {
+            Some((service, op)) if handlers::is_supported(service, op) => Ok(Routed {
+                service,
+                operation: op.to_owned(),
+                pairs: Vec::new(),
+            }),
+            _ => Err((
+                Some(Service::CodeCommit),
+                ApiError::unknown_operation(Service::CodeCommit, target),
+            )),
+        };
     }
     let mut pairs: Vec<(String, String)> = parts
         .uri
@@ -179,68 +153,46 @@ fn route(
     }
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let version = get("Version");
-    let service = match version.as_deref() {
-        Some("2010-05-08") => Service::Iam,
-        Some("2011-06-15") => Service::Sts,
-        _ => Service::Iam,
-    };
-    let protocol = Protocol::Query(service);
+    let service = version
+        .as_deref()
+        .and_then(Service::from_query_version)
+        .unwrap_or(Service::Iam);
     let Some(action) = get("Action") else {
         return Err((
-            Some(protocol),
-            ApiError::new("MissingAction", "Missing Action".to_owned(), 400),
+            Some(service),
+            ApiError::new("MissingAction", "Missing Action", 400),
         ));
     };
     let known = version.is_some() && gitward_api::model(service).operation(&action).is_some();
     if !known || !handlers::is_supported(service, &action) {
         let v = version.unwrap_or_default();
-        return Err((
-            Some(protocol),
-            ApiError::new(
-                "InvalidAction",
-                format!("Could not find operation {action} for version {v}"),
-                400,
-            ),
-        ));
+        let message = format!("Could not find operation {action} for version {v}");
+        return Err((Some(service), ApiError::new("InvalidAction", message, 400)));
     }
     pairs.retain(|(k, _)| k != "Action" && k != "Version" && !k.starts_with("X-Amz-"));
     Ok(Routed {
-        protocol,
+        service,
         operation: action,
         pairs,
     })
 }
 
-/// Step 2: the operation's input as the model names it, validated against the model.
-fn decode(protocol: Protocol, routed: &Routed, body: &[u8]) -> Result<serde_json::Value, ApiError> {
-    let (service, input) = match protocol {
-        Protocol::Query(s) => (
-            s,
-            gitward_api::query::decode_input(s, &routed.operation, &routed.pairs)?,
-        ),
-        Protocol::Json(s) => {
-            if !handlers::is_supported(s, &routed.operation) {
-                return Err(ApiError::new(
-                    "UnknownOperationException",
-                    format!(
-                        "The operation {} is not supported by gitward yet",
-                        routed.operation
-                    ),
-                    400,
-                ));
-            }
-            (
-                s,
-                gitward_api::json::decode_input(s, &routed.operation, body)?,
-            )
+/// Step 2: the operation's input as the model names it.
+///
+/// IAM and STS answer constraint violations with `ValidationError` (checked here against the
+/// model); CodeCommit checks its own inputs and answers with the model's specific exceptions
+/// (`InvalidRepositoryNameException`…), as AWS does.
+fn decode(routed: &Routed, body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    let service = routed.service;
+    match service.protocol() {
+        WireProtocol::Query => {
+            let input =
+                gitward_api::query::decode_input(service, &routed.operation, &routed.pairs)?;
+            gitward_api::validate(service, &routed.operation, &input)?;
+            Ok(input)
         }
-    };
-    // IAM and STS answer constraint violations with `ValidationError`; CodeCommit checks its
-    // own inputs and answers with the model's specific exceptions (InvalidRepositoryName…).
-    if matches!(protocol, Protocol::Query(_)) {
-        gitward_api::validate(service, &routed.operation, &input)?;
+        WireProtocol::Json => gitward_api::json::decode_input(service, &routed.operation, body),
     }
-    Ok(input)
 }
 
 fn common_headers(headers: &mut HeaderMap, request_id: &str, app: &App) {
@@ -261,17 +213,17 @@ fn httpdate(t: time::OffsetDateTime) -> String {
 }
 
 fn render_ok(
-    protocol: Protocol,
+    service: Service,
     op: &str,
     output: &serde_json::Value,
     request_id: &str,
     app: &App,
 ) -> Response {
-    let encoded = match protocol {
-        Protocol::Query(s) => gitward_api::query::encode_output(s, op, output, request_id)
-            .map(|xml| (xml.into_bytes(), "text/xml")),
-        Protocol::Json(s) => gitward_api::json::encode_output(s, op, output)
-            .map(|b| (b, "application/x-amz-json-1.1")),
+    let encoded = match service.protocol() {
+        WireProtocol::Query => gitward_api::query::encode_output(service, op, output, request_id)
+            .map(|xml| (xml.into_bytes(), gitward_api::query::CONTENT_TYPE)),
+        WireProtocol::Json => gitward_api::json::encode_output(service, op, output)
+            .map(|b| (b, gitward_api::json::CONTENT_TYPE)),
     };
     match encoded {
         Ok((bytes, content_type)) => {
@@ -283,28 +235,28 @@ fn render_ok(
         }
         Err(e) => {
             tracing::error!(operation = op, error = %e.message, "response does not fit the model");
-            render_error(protocol, &ApiError::internal(), request_id, app)
+            render_error(service, &ApiError::internal_for(service), request_id, app)
         }
     }
 }
 
 /// The one place an error becomes bytes on the wire.
-pub fn render_error(protocol: Protocol, err: &ApiError, request_id: &str, app: &App) -> Response {
-    let (bytes, content_type) = match protocol {
-        Protocol::Query(s) => (
-            gitward_api::query::encode_error(s, err, request_id).into_bytes(),
-            "text/xml",
+pub fn render_error(service: Service, err: &ApiError, request_id: &str, app: &App) -> Response {
+    let (bytes, content_type) = match service.protocol() {
+        WireProtocol::Query => (
+            gitward_api::query::encode_error(service, err, request_id).into_bytes(),
+            gitward_api::query::CONTENT_TYPE,
         ),
-        Protocol::Json(_) => (
+        WireProtocol::Json => (
             gitward_api::json::encode_error(err),
-            "application/x-amz-json-1.1",
+            gitward_api::json::CONTENT_TYPE,
         ),
     };
     let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut resp = (status, Body::from(bytes)).into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Protocol::Json(_) = protocol
+    if service.protocol() == WireProtocol::Json
         && let Ok(v) = HeaderValue::from_str(&err.code)
     {
         resp.headers_mut().insert("x-amzn-errortype", v);

@@ -30,17 +30,11 @@ pub enum AuthzError {
 }
 
 impl AuthzError {
-    /// The wire error: `AccessDenied` (403) for query services, `AccessDeniedException`
-    /// (400) for JSON ones (FACTS §6.4).
-    pub fn into_api(self, protocol: crate::api::Protocol) -> ApiError {
-        match (self, protocol) {
-            (Self::Denied(m), crate::api::Protocol::Query(_)) => {
-                ApiError::new("AccessDenied", m, 403)
-            }
-            (Self::Denied(m), crate::api::Protocol::Json(_)) => {
-                ApiError::new("AccessDeniedException", m, 400)
-            }
-            (Self::Internal, _) => ApiError::internal(),
+    /// The wire error for `service`.
+    pub fn into_api(self, service: gitward_api::Service) -> ApiError {
+        match self {
+            Self::Denied(m) => gitward_api::access_denied(service, m),
+            Self::Internal => ApiError::internal_for(service),
         }
     }
 }

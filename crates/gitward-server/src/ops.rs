@@ -215,3 +215,247 @@ fn codecommit_checks(req: &OperationRequest<'_>) -> Vec<Check> {
         _ => vec![Check::new("codecommit", op, repo_arn(name))],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authz::Authorizer;
+    use gitward_core::{AccountId, FixedClock};
+    use gitward_git::{PublicUrls, RepoService};
+    use gitward_iam::{IamService, Principal};
+    use gitward_store::{Db, MasterKey};
+    use serde_json::json;
+    use std::sync::Arc;
+
+    const ACCT: &str = "123456789012";
+
+    fn app(dir: &std::path::Path) -> App {
+        let db = Arc::new(Db::open_in_memory(MasterKey::from_bytes([0; 32])).expect("db"));
+        let clock: Arc<dyn gitward_core::Clock> = Arc::new(FixedClock::new(
+            time::macros::datetime!(2026-11-22 00:00 UTC),
+        ));
+        App {
+            iam: IamService::new(db.clone(), clock.clone()),
+            repos: RepoService::new(
+                db,
+                dir.to_path_buf(),
+                clock.clone(),
+                PublicUrls {
+                    http_base: "https://h".into(),
+                    ssh_base: "ssh://h".into(),
+                },
+            ),
+            clock,
+            region: "us-east-1".into(),
+            authorizer: Authorizer::default(),
+        }
+    }
+
+    /// (service, operation, input, action, resource) for every supported operation.
+    fn table() -> Vec<(Service, &'static str, Value, String, String)> {
+        let user = format!("arn:aws:iam::{ACCT}:user/Mary");
+        let group = format!("arn:aws:iam::{ACCT}:group/Devs");
+        let policy = format!("arn:aws:iam::{ACCT}:policy/P");
+        let repo = format!("arn:aws:codecommit:us-east-1:{ACCT}:MyDemoRepo");
+        let u = json!({"UserName": "Mary"});
+        let g = json!({"GroupName": "Devs"});
+        let p = json!({"PolicyArn": policy});
+        let r = json!({"repositoryName": "MyDemoRepo"});
+        let iam = |op: &'static str, input: &Value, res: &str| {
+            (
+                Service::Iam,
+                op,
+                input.clone(),
+                format!("iam:{op}"),
+                res.to_owned(),
+            )
+        };
+        let cc = |op: &'static str, input: Value, res: &str| {
+            (
+                Service::CodeCommit,
+                op,
+                input,
+                format!("codecommit:{op}"),
+                res.to_owned(),
+            )
+        };
+        let mut t = vec![];
+        for op in [
+            "CreateUser",
+            "GetUser",
+            "UpdateUser",
+            "DeleteUser",
+            "ListGroupsForUser",
+            "CreateAccessKey",
+            "ListAccessKeys",
+            "UpdateAccessKey",
+            "DeleteAccessKey",
+            "AttachUserPolicy",
+            "DetachUserPolicy",
+            "ListAttachedUserPolicies",
+            "PutUserPolicy",
+            "GetUserPolicy",
+            "DeleteUserPolicy",
+            "ListUserPolicies",
+            "TagUser",
+            "UntagUser",
+            "ListUserTags",
+        ] {
+            t.push(iam(op, &u, &user));
+        }
+        for op in [
+            "CreateGroup",
+            "GetGroup",
+            "DeleteGroup",
+            "AddUserToGroup",
+            "RemoveUserFromGroup",
+            "AttachGroupPolicy",
+            "DetachGroupPolicy",
+            "ListAttachedGroupPolicies",
+            "PutGroupPolicy",
+            "GetGroupPolicy",
+            "DeleteGroupPolicy",
+            "ListGroupPolicies",
+        ] {
+            t.push(iam(op, &g, &group));
+        }
+        for op in [
+            "GetPolicy",
+            "GetPolicyVersion",
+            "CreatePolicyVersion",
+            "DeletePolicy",
+        ] {
+            t.push(iam(op, &p, &policy));
+        }
+        t.push(iam("CreatePolicy", &json!({"PolicyName": "P"}), &policy));
+        t.push(iam(
+            "ListUsers",
+            &json!({}),
+            &format!("arn:aws:iam::{ACCT}:user/"),
+        ));
+        t.push(iam(
+            "ListGroups",
+            &json!({}),
+            &format!("arn:aws:iam::{ACCT}:group/"),
+        ));
+        t.push(iam(
+            "ListPolicies",
+            &json!({}),
+            &format!("arn:aws:iam::{ACCT}:policy/"),
+        ));
+        t.push(iam(
+            "GetAccessKeyLastUsed",
+            &json!({"AccessKeyId": "AKIAEXAMPLE"}),
+            &format!("arn:aws:iam::{ACCT}:user/"),
+        ));
+        for op in [
+            "CreateRepository",
+            "GetRepository",
+            "DeleteRepository",
+            "UpdateRepositoryDescription",
+            "UpdateDefaultBranch",
+            "ListBranches",
+            "GetBranch",
+        ] {
+            t.push(cc(op, r.clone(), &repo));
+        }
+        t.push(cc(
+            "UpdateRepositoryName",
+            json!({"oldName": "MyDemoRepo", "newName": "X"}),
+            &repo,
+        ));
+        t.push(cc("ListRepositories", json!({}), "*"));
+        t.push(cc(
+            "BatchGetRepositories",
+            json!({"repositoryNames": ["MyDemoRepo"]}),
+            &repo,
+        ));
+        for op in ["CreateBranch", "DeleteBranch"] {
+            t.push(cc(
+                op,
+                json!({"repositoryName": "MyDemoRepo", "branchName": "main"}),
+                &repo,
+            ));
+        }
+        for op in ["TagResource", "UntagResource", "ListTagsForResource"] {
+            t.push(cc(op, json!({"resourceArn": repo}), &repo));
+        }
+        t
+    }
+
+    #[test]
+    fn every_supported_operation_declares_its_action_and_resource() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = app(dir.path());
+        let caller = Caller {
+            principal: Principal::Root {
+                account: AccountId::parse(ACCT).expect("acct"),
+            },
+        };
+        let table = table();
+        for service in [Service::Iam, Service::CodeCommit] {
+            for op in gitward_api::model(service).operation_names() {
+                if crate::handlers::is_supported(service, op) {
+                    assert!(
+                        table.iter().any(|(s, o, ..)| *s == service && *o == op),
+                        "{op} missing from the table"
+                    );
+                }
+            }
+        }
+        for (service, op, input, action, resource) in &table {
+            assert!(
+                crate::handlers::is_supported(*service, op),
+                "{op} is not supported"
+            );
+            let req = OperationRequest {
+                service: *service,
+                operation: op,
+                input,
+                caller: &caller,
+                region: "us-east-1",
+            };
+            let checks = authorization_checks(&app, &req).expect("checks");
+            assert!(!checks.is_empty(), "{op} has no check");
+            for c in &checks {
+                assert_eq!((&c.action, &c.resource), (action, resource), "{op}");
+            }
+        }
+    }
+
+    #[test]
+    fn branch_operations_carry_the_reference_and_get_caller_identity_is_never_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = app(dir.path());
+        let caller = Caller {
+            principal: Principal::Root {
+                account: AccountId::parse(ACCT).expect("acct"),
+            },
+        };
+        let input = json!({"repositoryName": "r", "branchName": "main"});
+        let req = OperationRequest {
+            service: Service::CodeCommit,
+            operation: "CreateBranch",
+            input: &input,
+            caller: &caller,
+            region: "us-east-1",
+        };
+        let checks = authorization_checks(&app, &req).expect("checks");
+        assert_eq!(
+            checks[0].context,
+            vec![(
+                "codecommit:References".to_owned(),
+                vec!["refs/heads/main".to_owned()]
+            )]
+        );
+        let empty = json!({});
+        let req = OperationRequest {
+            service: Service::Sts,
+            operation: "GetCallerIdentity",
+            input: &empty,
+            caller: &caller,
+            region: "us-east-1",
+        };
+        assert!(authorization_checks(&app, &req).expect("checks").is_empty());
+    }
+}

@@ -5,7 +5,7 @@ use crate::api::App;
 use crate::ops::OperationRequest;
 use gitward_api::ApiError;
 use gitward_core::iso8601;
-use gitward_iam::{AccessKey, Group, IamError, KeyStatus, OwnerKind, Page, PolicyView, Tag, User};
+use gitward_iam::{AccessKey, Group, KeyStatus, OwnerKind, Page, PolicyView, Tag, User};
 use serde_json::{Map, Value, json};
 
 pub const OPERATIONS: &[&str] = &[
@@ -50,24 +50,6 @@ pub const OPERATIONS: &[&str] = &[
     "UntagUser",
     "ListUserTags",
 ];
-
-/// IAM domain errors on the wire (status codes from the IAM model's error shapes).
-fn wire(e: IamError) -> ApiError {
-    let status = match &e {
-        IamError::NoSuchEntity(_) => 404,
-        IamError::EntityAlreadyExists(_)
-        | IamError::DeleteConflict(_)
-        | IamError::LimitExceeded(_) => 409,
-        IamError::MalformedPolicyDocument(_)
-        | IamError::InvalidInput(_)
-        | IamError::PolicyNotAttachable(_) => 400,
-        IamError::Store(inner) => {
-            tracing::error!(error = %inner, "IAM storage failure");
-            return ApiError::internal();
-        }
-    };
-    ApiError::new(e.code(), e.to_string(), status)
-}
 
 fn tags_in(v: &Value, key: &str) -> Vec<Tag> {
     v.get(key)
@@ -198,28 +180,25 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
     let out = match req.operation {
         "CreateUser" => {
             let tags = tags_in(req.input, "Tags");
-            let u = iam
-                .create_user(
-                    acct,
-                    input.req("UserName")?,
-                    input.opt("Path"),
-                    input.opt("PermissionsBoundary"),
-                    &tags,
-                )
-                .map_err(wire)?;
+            let u = iam.create_user(
+                acct,
+                input.req("UserName")?,
+                input.opt("Path"),
+                input.opt("PermissionsBoundary"),
+                &tags,
+            )?;
             json!({"User": user_out(&u, &tags)})
         }
         "GetUser" => match self_or_named() {
             Some(name) => {
-                let u = iam.get_user(acct, name).map_err(wire)?;
-                let tags = iam.user_tags(acct, &u.name).map_err(wire)?;
+                let u = iam.get_user(acct, name)?;
+                let tags = iam.user_tags(acct, &u.name)?;
                 json!({"User": user_out(&u, &tags)})
             }
             None => {
                 // The root user: AWS reports the account id as its UserId.
                 let created = iam
-                    .list_accounts()
-                    .map_err(wire)?
+                    .list_accounts()?
                     .into_iter()
                     .find(|a| a.id == *acct)
                     .map(|a| iso8601(a.created))
@@ -229,9 +208,7 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
             }
         },
         "ListUsers" => {
-            let page = iam
-                .list_users(acct, input.opt("PathPrefix"), marker, max)
-                .map_err(wire)?;
+            let page = iam.list_users(acct, input.opt("PathPrefix"), marker, max)?;
             list("Users", &page, |u| user_out(u, &[]))
         }
         "UpdateUser" => {
@@ -240,39 +217,31 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
                 input.req("UserName")?,
                 input.opt("NewUserName"),
                 input.opt("NewPath"),
-            )
-            .map_err(wire)?;
+            )?;
             json!({})
         }
         "DeleteUser" => {
-            iam.delete_user(acct, input.req("UserName")?)
-                .map_err(wire)?;
+            iam.delete_user(acct, input.req("UserName")?)?;
             json!({})
         }
         "TagUser" => {
-            iam.tag_user(acct, input.req("UserName")?, &tags_in(req.input, "Tags"))
-                .map_err(wire)?;
+            iam.tag_user(acct, input.req("UserName")?, &tags_in(req.input, "Tags"))?;
             json!({})
         }
         "UntagUser" => {
-            iam.untag_user(acct, input.req("UserName")?, &input.strings("TagKeys"))
-                .map_err(wire)?;
+            iam.untag_user(acct, input.req("UserName")?, &input.strings("TagKeys"))?;
             json!({})
         }
         "ListUserTags" => {
-            let tags = iam.user_tags(acct, input.req("UserName")?).map_err(wire)?;
+            let tags = iam.user_tags(acct, input.req("UserName")?)?;
             json!({"Tags": tags_out(&tags), "IsTruncated": false})
         }
         "CreateGroup" => {
-            let g = iam
-                .create_group(acct, input.req("GroupName")?, input.opt("Path"))
-                .map_err(wire)?;
+            let g = iam.create_group(acct, input.req("GroupName")?, input.opt("Path"))?;
             json!({"Group": group_out(&g)})
         }
         "GetGroup" => {
-            let (g, members) = iam
-                .get_group(acct, input.req("GroupName")?, marker, max)
-                .map_err(wire)?;
+            let (g, members) = iam.get_group(acct, input.req("GroupName")?, marker, max)?;
             let mut m = Map::new();
             m.insert("Group".into(), group_out(&g));
             m.insert(
@@ -282,34 +251,27 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
             paged(m, &members)
         }
         "ListGroups" => {
-            let page = iam
-                .list_groups(acct, input.opt("PathPrefix"), marker, max)
-                .map_err(wire)?;
+            let page = iam.list_groups(acct, input.opt("PathPrefix"), marker, max)?;
             list("Groups", &page, group_out)
         }
         "DeleteGroup" => {
-            iam.delete_group(acct, input.req("GroupName")?)
-                .map_err(wire)?;
+            iam.delete_group(acct, input.req("GroupName")?)?;
             json!({})
         }
         "AddUserToGroup" => {
-            iam.add_user_to_group(acct, input.req("GroupName")?, input.req("UserName")?)
-                .map_err(wire)?;
+            iam.add_user_to_group(acct, input.req("GroupName")?, input.req("UserName")?)?;
             json!({})
         }
         "RemoveUserFromGroup" => {
-            iam.remove_user_from_group(acct, input.req("GroupName")?, input.req("UserName")?)
-                .map_err(wire)?;
+            iam.remove_user_from_group(acct, input.req("GroupName")?, input.req("UserName")?)?;
             json!({})
         }
         "ListGroupsForUser" => {
-            let page = iam
-                .list_groups_for_user(acct, input.req("UserName")?, marker, max)
-                .map_err(wire)?;
+            let page = iam.list_groups_for_user(acct, input.req("UserName")?, marker, max)?;
             list("Groups", &page, group_out)
         }
         "CreateAccessKey" => {
-            let k = iam.create_access_key(acct, self_or_named()).map_err(wire)?;
+            let k = iam.create_access_key(acct, self_or_named())?;
             let mut meta = key_meta(&k.key);
             if let Value::Object(m) = &mut meta {
                 m.insert("SecretAccessKey".into(), json!(k.secret.expose()));
@@ -320,28 +282,22 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
             json!({"AccessKey": meta})
         }
         "ListAccessKeys" => {
-            let page = iam
-                .list_access_keys(acct, self_or_named(), marker, max)
-                .map_err(wire)?;
+            let page = iam.list_access_keys(acct, self_or_named(), marker, max)?;
             list("AccessKeyMetadata", &page, key_meta)
         }
         "UpdateAccessKey" => {
             let status = KeyStatus::parse(input.req("Status")?).ok_or_else(|| {
                 ApiError::validation("Status must be Active or Inactive".to_owned())
             })?;
-            iam.update_access_key(acct, self_or_named(), input.req("AccessKeyId")?, status)
-                .map_err(wire)?;
+            iam.update_access_key(acct, self_or_named(), input.req("AccessKeyId")?, status)?;
             json!({})
         }
         "DeleteAccessKey" => {
-            iam.delete_access_key(acct, self_or_named(), input.req("AccessKeyId")?)
-                .map_err(wire)?;
+            iam.delete_access_key(acct, self_or_named(), input.req("AccessKeyId")?)?;
             json!({})
         }
         "GetAccessKeyLastUsed" => {
-            let (user, used) = iam
-                .access_key_last_used(acct, input.req("AccessKeyId")?)
-                .map_err(wire)?;
+            let (user, used) = iam.access_key_last_used(acct, input.req("AccessKeyId")?)?;
             let last = match used {
                 Some(u) => {
                     json!({"LastUsedDate": iso8601(u.at), "ServiceName": u.service, "Region": u.region})
@@ -351,55 +307,47 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
             json!({"UserName": user.unwrap_or_else(|| "root".to_owned()), "AccessKeyLastUsed": last})
         }
         "CreatePolicy" => {
-            let p = iam
-                .create_policy(
-                    acct,
-                    input.req("PolicyName")?,
-                    input.opt("Path"),
-                    input.req("PolicyDocument")?,
-                    input.opt("Description"),
-                )
-                .map_err(wire)?;
+            let p = iam.create_policy(
+                acct,
+                input.req("PolicyName")?,
+                input.opt("Path"),
+                input.req("PolicyDocument")?,
+                input.opt("Description"),
+            )?;
             json!({"Policy": policy_out(&PolicyView::Customer(p, 0))})
         }
         "GetPolicy" => {
-            json!({"Policy": policy_out(&iam.get_policy(acct, input.req("PolicyArn")?).map_err(wire)?)})
+            json!({"Policy": policy_out(&iam.get_policy(acct, input.req("PolicyArn")?)?)})
         }
         "GetPolicyVersion" => {
-            let (v, is_default) = iam
-                .get_policy_version(acct, input.req("PolicyArn")?, input.req("VersionId")?)
-                .map_err(wire)?;
+            let (v, is_default) =
+                iam.get_policy_version(acct, input.req("PolicyArn")?, input.req("VersionId")?)?;
             json!({"PolicyVersion": {"Document": encode_document(&v.document), "VersionId": v.version_id,
                 "IsDefaultVersion": is_default, "CreateDate": iso8601(v.created)}})
         }
         "ListPolicies" => {
-            let page = iam
-                .list_policies(
-                    acct,
-                    input.opt("Scope"),
-                    input.bool("OnlyAttached").unwrap_or(false),
-                    input.opt("PathPrefix"),
-                    marker,
-                    max,
-                )
-                .map_err(wire)?;
+            let page = iam.list_policies(
+                acct,
+                input.opt("Scope"),
+                input.bool("OnlyAttached").unwrap_or(false),
+                input.opt("PathPrefix"),
+                marker,
+                max,
+            )?;
             list("Policies", &page, policy_out)
         }
         "CreatePolicyVersion" => {
             let set_default = input.bool("SetAsDefault").unwrap_or(false);
-            let v = iam
-                .create_policy_version(
-                    acct,
-                    input.req("PolicyArn")?,
-                    input.req("PolicyDocument")?,
-                    set_default,
-                )
-                .map_err(wire)?;
+            let v = iam.create_policy_version(
+                acct,
+                input.req("PolicyArn")?,
+                input.req("PolicyDocument")?,
+                set_default,
+            )?;
             json!({"PolicyVersion": {"VersionId": v.version_id, "IsDefaultVersion": set_default, "CreateDate": iso8601(v.created)}})
         }
         "DeletePolicy" => {
-            iam.delete_policy(acct, input.req("PolicyArn")?)
-                .map_err(wire)?;
+            iam.delete_policy(acct, input.req("PolicyArn")?)?;
             json!({})
         }
         op @ ("AttachUserPolicy" | "AttachGroupPolicy" | "DetachUserPolicy"
@@ -407,17 +355,15 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
             let (kind, owner) = owner_of(op, &input)?;
             let arn = input.req("PolicyArn")?;
             if op.starts_with("Attach") {
-                iam.attach_policy(acct, kind, owner, arn).map_err(wire)?;
+                iam.attach_policy(acct, kind, owner, arn)?;
             } else {
-                iam.detach_policy(acct, kind, owner, arn).map_err(wire)?;
+                iam.detach_policy(acct, kind, owner, arn)?;
             }
             json!({})
         }
         op @ ("ListAttachedUserPolicies" | "ListAttachedGroupPolicies") => {
             let (kind, owner) = owner_of(op, &input)?;
-            let page = iam
-                .list_attached(acct, kind, owner, marker, max)
-                .map_err(wire)?;
+            let page = iam.list_attached(acct, kind, owner, marker, max)?;
             list(
                 "AttachedPolicies",
                 &page,
@@ -432,14 +378,13 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
                 owner,
                 input.req("PolicyName")?,
                 input.req("PolicyDocument")?,
-            )
-            .map_err(wire)?;
+            )?;
             json!({})
         }
         op @ ("GetUserPolicy" | "GetGroupPolicy") => {
             let (kind, owner) = owner_of(op, &input)?;
             let name = input.req("PolicyName")?;
-            let (owner, doc) = iam.get_inline(acct, kind, owner, name).map_err(wire)?;
+            let (owner, doc) = iam.get_inline(acct, kind, owner, name)?;
             let owner_key = if kind == OwnerKind::User {
                 "UserName"
             } else {
@@ -449,15 +394,12 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
         }
         op @ ("DeleteUserPolicy" | "DeleteGroupPolicy") => {
             let (kind, owner) = owner_of(op, &input)?;
-            iam.delete_inline(acct, kind, owner, input.req("PolicyName")?)
-                .map_err(wire)?;
+            iam.delete_inline(acct, kind, owner, input.req("PolicyName")?)?;
             json!({})
         }
         op @ ("ListUserPolicies" | "ListGroupPolicies") => {
             let (kind, owner) = owner_of(op, &input)?;
-            let page = iam
-                .list_inline(acct, kind, owner, marker, max)
-                .map_err(wire)?;
+            let page = iam.list_inline(acct, kind, owner, marker, max)?;
             list("PolicyNames", &page, |n| json!(n))
         }
         other => {
