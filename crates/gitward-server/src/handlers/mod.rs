@@ -62,3 +62,49 @@ impl<'a> Input<'a> {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/compatibility.md must list every supported operation as supported or partial, and
+    /// nothing else as such.
+    #[test]
+    fn compatibility_table_is_honest() {
+        let doc = include_str!("../../../../docs/compatibility.md");
+        let mut section = None;
+        for line in doc.lines() {
+            if line.starts_with("## IAM") {
+                section = Some(Service::Iam);
+            } else if line.starts_with("## STS") {
+                section = Some(Service::Sts);
+            } else if line.starts_with("## CodeCommit") {
+                section = Some(Service::CodeCommit);
+            } else if line.starts_with("## ") {
+                section = None;
+            }
+            let (Some(service), Some(row)) = (section, line.strip_prefix("| ")) else {
+                continue;
+            };
+            let cells: Vec<&str> = row.split(" | ").collect();
+            if cells.len() < 2 || gitward_api::model(service).operation(cells[0]).is_none() {
+                continue;
+            }
+            let claimed = cells[1] == "supported" || cells[1] == "partial";
+            assert_eq!(
+                claimed,
+                is_supported(service, cells[0]),
+                "{service:?} {} in docs/compatibility.md",
+                cells[0]
+            );
+        }
+        for service in [Service::Iam, Service::Sts, Service::CodeCommit] {
+            for op in gitward_api::model(service).operation_names() {
+                assert!(
+                    doc.contains(&format!("| {op} |")),
+                    "{op} missing from docs/compatibility.md"
+                );
+            }
+        }
+    }
+}
