@@ -57,7 +57,13 @@ pub fn authorization_checks(app: &App, req: &OperationRequest<'_>) -> Result<Vec
     match req.service {
         Service::Sts => Ok(sts_checks(req)),
         Service::Iam => Ok(vec![iam_check(app, req)]),
-        Service::CodeCommit => Ok(codecommit_checks(req)),
+        Service::CodeCommit => {
+            // A malformed ARN is InvalidResourceArnException whoever asks, not a denial.
+            if let Some(arn) = req.str("resourceArn") {
+                gitward_git::validate::repository_arn(arn)?;
+            }
+            Ok(codecommit_checks(req))
+        }
     }
 }
 
