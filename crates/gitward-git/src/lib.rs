@@ -15,6 +15,7 @@ mod branches;
 pub mod disk;
 mod error;
 mod model;
+pub mod pktline;
 mod service;
 mod store;
 mod tags;

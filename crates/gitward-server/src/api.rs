@@ -35,6 +35,10 @@ pub struct App {
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", axum::routing::get(|| async { "ok\n" }))
+        .route(
+            "/v1/repos/{*rest}",
+            axum::routing::any(crate::git_http::handle),
+        )
         .fallback(handle)
         .with_state(app)
 }

@@ -5,6 +5,7 @@ mod authn;
 mod authz;
 mod cli;
 mod datadir;
+mod git_http;
 mod handlers;
 mod listener;
 mod ops;

@@ -1,0 +1,175 @@
+//! Authentication of Git HTTP requests: HTTP Basic with the access key id as user and the
+//! CodeCommit SigV4 Git password (FACTS §2.1–2.4) as password.
+
+use super::{REPOS_PREFIX, Refusal};
+use crate::api::App;
+use crate::authn::Caller;
+use base64::Engine as _;
+use gitward_iam::KeyStatus;
+use gitward_sigv4::git_password::{self, GitPasswordError};
+use http::{HeaderValue, StatusCode, header};
+
+/// Step 2: Basic credentials carrying the CodeCommit SigV4 password (FACTS §2).
+pub(super) fn authenticate(
+    app: &App,
+    parts: &http::request::Parts,
+    name: &str,
+) -> Result<Caller, Refusal> {
+    let challenge = |m: &str| Refusal::new(StatusCode::UNAUTHORIZED, m);
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Err(challenge("authentication required"));
+    };
+    let (user, password) = basic_credentials(value)
+        .ok_or_else(|| challenge("unsupported credentials: use HTTP Basic authentication"))?;
+    if git_password::parse(&password).is_none() {
+        return Err(Refusal::forbidden(format!(
+            "{}; Git credentials (service-specific user name and password) are not supported yet",
+            GitPasswordError::Malformed
+        )));
+    }
+    if user.contains('%') {
+        return Err(Refusal::forbidden(
+            "temporary (session) credentials are not supported yet: use an access key without a session token",
+        ));
+    }
+    let found = app.iam.lookup_access_key(&user).map_err(|e| {
+        tracing::error!(error = %e, "access key lookup failed");
+        Refusal::internal()
+    })?;
+    let Some((principal, key, secret)) = found else {
+        return Err(Refusal::forbidden(format!(
+            "the access key {} does not exist",
+            printable(&user)
+        )));
+    };
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
+        .unwrap_or_default();
+    let bare = strip_port(&host);
+    let hosts: Vec<&str> = if bare == host {
+        vec![bare]
+    } else {
+        vec![bare, host.as_str()]
+    };
+    let region = region_of_host(bare).unwrap_or(&app.region);
+    let path = format!("{REPOS_PREFIX}{name}");
+    let now = app.clock.now();
+    git_password::verify(&password, &secret, region, &hosts, &path, now).map_err(|e| match e {
+        GitPasswordError::SignatureMismatch => Refusal::forbidden(format!(
+            "signature does not match for host {} path {path} region {region}: wrong secret access key, or the password was made for another host, repository or region",
+            hosts.join(" or ")
+        )),
+        other => Refusal::forbidden(other.to_string()),
+    })?;
+    if key.status != KeyStatus::Active {
+        // Said only to whoever holds the secret: the signature has been checked.
+        return Err(Refusal::forbidden(format!(
+            "the access key {} is inactive",
+            key.id
+        )));
+    }
+    let stale = key
+        .last_used
+        .as_ref()
+        .is_none_or(|u| now - u.at > time::Duration::minutes(1));
+    if stale && let Err(e) = app.iam.record_key_use(&key.id, "codecommit", region) {
+        tracing::warn!(error = %e, "could not record access key use");
+    }
+    Ok(Caller { principal })
+}
+
+/// `(user, password)` of a Basic `Authorization` header.
+fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
+    let value = value.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    if user.is_empty() {
+        return None;
+    }
+    Some((user.to_owned(), password.to_owned()))
+}
+
+/// A user-supplied string cut short and without control characters, for messages.
+fn printable(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control())
+        .take(128)
+        .collect::<String>()
+}
+
+/// `host` without its `:port` (IPv6 literals keep their brackets).
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return match host.find(']') {
+            Some(end) => &host[..=end],
+            None => host,
+        };
+    }
+    match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// The region of a `git-codecommit[-fips].REGION.…` host, as the awscli helper takes it.
+fn region_of_host(host: &str) -> Option<&str> {
+    let labels: Vec<&str> = host.split('.').collect();
+    let at = labels
+        .iter()
+        .position(|l| *l == "git-codecommit" || *l == "git-codecommit-fips")?;
+    let region = *labels.get(at + 1)?;
+    // A region is followed by at least one more label (`amazonaws.com`, …).
+    labels.get(at + 2)?;
+    (!region.is_empty()).then_some(region)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_and_regions() {
+        assert_eq!(strip_port("localhost:8443"), "localhost");
+        assert_eq!(strip_port("localhost"), "localhost");
+        assert_eq!(strip_port("[::1]:8443"), "[::1]");
+        assert_eq!(strip_port("[::1]"), "[::1]");
+        assert_eq!(
+            region_of_host("git-codecommit.eu-west-1.amazonaws.com"),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            region_of_host("git-codecommit-fips.us-east-2.amazonaws.com"),
+            Some("us-east-2")
+        );
+        assert_eq!(region_of_host("git-codecommit.local"), None);
+        assert_eq!(region_of_host("127.0.0.1"), None);
+    }
+
+    #[test]
+    fn basic_header() {
+        let v = HeaderValue::from_static("Basic QUtJQTp4Onk=");
+        assert_eq!(
+            basic_credentials(&v),
+            Some(("AKIA".to_owned(), "x:y".to_owned()))
+        );
+        assert_eq!(
+            basic_credentials(&HeaderValue::from_static("Bearer abc")),
+            None
+        );
+        assert_eq!(
+            basic_credentials(&HeaderValue::from_static("Basic !!!")),
+            None
+        );
+    }
+}
