@@ -19,6 +19,6 @@ pub use model::{
     AccessKey, Account, Group, KeyStatus, LastUsed, ManagedPolicy, OwnerKind, PolicyVersion, Tag,
     User,
 };
-pub use principal::{Principal, PrincipalPolicies};
+pub use principal::{AppliedPolicy, PolicyOrigin, Principal, PrincipalPolicies};
 pub use service::{IamService, NewAccessKey, Page, PolicyView};
 pub use store::IamStore;

@@ -62,12 +62,49 @@ impl Principal {
     }
 }
 
-/// The policy documents that apply to a principal, each with a name that explains it in a
-/// denial ("inline policy X of user Y", or the managed policy ARN).
+/// Where a policy that applies to a principal comes from (the simulator's `SourcePolicyType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyOrigin {
+    /// Inline in the user.
+    UserInline,
+    /// Inline in one of the user's groups.
+    GroupInline,
+    /// An AWS managed policy.
+    AwsManaged,
+    /// A customer managed policy.
+    CustomerManaged,
+}
+
+impl PolicyOrigin {
+    /// The IAM model's `PolicySourceType` word.
+    pub fn source_type(self) -> &'static str {
+        match self {
+            Self::UserInline => "user",
+            Self::GroupInline => "group",
+            Self::AwsManaged => "aws-managed",
+            Self::CustomerManaged => "user-managed",
+        }
+    }
+}
+
+/// One policy that applies to a principal.
+#[derive(Debug, Clone)]
+pub struct AppliedPolicy {
+    /// How a denial names it: "inline policy X of user Y", or the managed policy's ARN.
+    pub label: String,
+    /// The policy's name (`SourcePolicyId` in the simulator).
+    pub name: String,
+    /// Where it comes from.
+    pub origin: PolicyOrigin,
+    /// The JSON document.
+    pub document: String,
+}
+
+/// The policy documents that apply to a principal.
 #[derive(Debug, Clone, Default)]
 pub struct PrincipalPolicies {
     /// Identity-based policies: the user's and its groups', inline and attached.
-    pub identity: Vec<(String, String)>,
-    /// The permissions boundary, if one is set: (ARN, document).
-    pub boundary: Option<(String, String)>,
+    pub identity: Vec<AppliedPolicy>,
+    /// The permissions boundary, if one is set.
+    pub boundary: Option<AppliedPolicy>,
 }

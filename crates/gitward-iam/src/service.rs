@@ -6,7 +6,7 @@ use crate::model::{
     AccessKey, Account, Group, KeyStatus, LastUsed, ManagedPolicy, OwnerKind, PolicyVersion, Tag,
     User,
 };
-use crate::principal::{Principal, PrincipalPolicies};
+use crate::principal::{AppliedPolicy, PolicyOrigin, Principal, PrincipalPolicies};
 use crate::store::IamStore;
 use crate::validate;
 use gitward_core::{
@@ -34,6 +34,15 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A page of `all` (already in listing order), as every IAM listing pages.
+    pub fn of_items(
+        all: Vec<T>,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> Result<Self, IamError> {
+        Self::of(all, marker, max_items)
+    }
+
     /// Cuts `all` (sorted) at `marker` (an index from a previous page) and `max_items`
     /// (default 100, at most 1000).
     fn of(all: Vec<T>, marker: Option<&str>, max_items: Option<i64>) -> Result<Self, IamError> {
@@ -183,40 +192,75 @@ impl IamService {
         let Principal::User(user) = principal else {
             return Ok(PrincipalPolicies::default());
         };
+        self.user_policies(user)
+    }
+
+    /// The policies of an IAM user: its own and its groups', inline and attached.
+    pub fn user_policies(&self, user: &User) -> Result<PrincipalPolicies, IamError> {
         let acct = &user.account;
         let mut identity = Vec::new();
-        for (name, doc) in self.store.list_inline(acct, OwnerKind::User, &user.name)? {
-            identity.push((format!("inline policy {name} of user {}", user.name), doc));
+        for (name, document) in self.store.list_inline(acct, OwnerKind::User, &user.name)? {
+            let label = format!("inline policy {name} of user {}", user.name);
+            identity.push(AppliedPolicy {
+                label,
+                name,
+                origin: PolicyOrigin::UserInline,
+                document,
+            });
         }
         for arn in self
             .store
             .list_attached(acct, OwnerKind::User, &user.name)?
         {
-            if let Some(doc) = self.policy_document(&arn)? {
-                identity.push((arn, doc));
-            }
+            identity.extend(self.managed_applied(&arn)?);
         }
         for group in self.store.groups_for_user(acct, &user.name)? {
-            for (name, doc) in self
-                .store
-                .list_inline(acct, OwnerKind::Group, &group.name)?
-            {
-                identity.push((format!("inline policy {name} of group {}", group.name), doc));
-            }
-            for arn in self
-                .store
-                .list_attached(acct, OwnerKind::Group, &group.name)?
-            {
-                if let Some(doc) = self.policy_document(&arn)? {
-                    identity.push((arn, doc));
-                }
-            }
+            identity.extend(self.group_policies(&group)?);
         }
         let boundary = match &user.boundary_arn {
-            Some(arn) => self.policy_document(arn)?.map(|d| (arn.clone(), d)),
+            Some(arn) => self.managed_applied(arn)?,
             None => None,
         };
         Ok(PrincipalPolicies { identity, boundary })
+    }
+
+    /// The policies of a group, inline and attached.
+    pub fn group_policies(&self, group: &Group) -> Result<Vec<AppliedPolicy>, IamError> {
+        let acct = &group.account;
+        let mut out = Vec::new();
+        for (name, document) in self
+            .store
+            .list_inline(acct, OwnerKind::Group, &group.name)?
+        {
+            let label = format!("inline policy {name} of group {}", group.name);
+            out.push(AppliedPolicy {
+                label,
+                name,
+                origin: PolicyOrigin::GroupInline,
+                document,
+            });
+        }
+        for arn in self
+            .store
+            .list_attached(acct, OwnerKind::Group, &group.name)?
+        {
+            out.extend(self.managed_applied(&arn)?);
+        }
+        Ok(out)
+    }
+
+    fn managed_applied(&self, arn: &str) -> Result<Option<AppliedPolicy>, IamError> {
+        let origin = if aws_managed_policy(arn).is_some() {
+            PolicyOrigin::AwsManaged
+        } else {
+            PolicyOrigin::CustomerManaged
+        };
+        Ok(self.policy_document(arn)?.map(|document| AppliedPolicy {
+            label: arn.to_owned(),
+            name: arn.rsplit('/').next().unwrap_or(arn).to_owned(),
+            origin,
+            document,
+        }))
     }
 
     /// The default version's document of a managed policy (AWS or customer).
@@ -841,6 +885,110 @@ impl IamService {
             .insert_policy_version(arn, &v, set_default, now)?;
         self.changed();
         Ok(v)
+    }
+
+    /// ListPolicyVersions: newest first, with which one is the default.
+    pub fn list_policy_versions(
+        &self,
+        account: &AccountId,
+        arn: &str,
+    ) -> Result<Vec<(PolicyVersion, bool)>, IamError> {
+        if aws_managed_policy(arn).is_some() {
+            let (v, d) = self.get_policy_version(
+                account,
+                arn,
+                aws_managed_policy(arn).map_or("v1", |p| p.version_id),
+            )?;
+            return Ok(vec![(v, d)]);
+        }
+        let p = self.own_policy(account, arn)?;
+        Ok(self
+            .store
+            .list_policy_versions(arn)?
+            .into_iter()
+            .map(|v| {
+                let is_default = v.version_id == p.default_version;
+                (v, is_default)
+            })
+            .collect())
+    }
+
+    /// SetDefaultPolicyVersion.
+    pub fn set_default_policy_version(
+        &self,
+        account: &AccountId,
+        arn: &str,
+        version_id: &str,
+    ) -> Result<(), IamError> {
+        self.own_policy(account, arn)?;
+        if self.store.get_policy_version(arn, version_id)?.is_none() {
+            return Err(IamError::NoSuchEntity(format!(
+                "Policy {arn} version {version_id} does not exist."
+            )));
+        }
+        self.store
+            .set_default_version(arn, version_id, self.clock.now())?;
+        self.changed();
+        Ok(())
+    }
+
+    /// DeletePolicyVersion: the default version cannot be deleted.
+    pub fn delete_policy_version(
+        &self,
+        account: &AccountId,
+        arn: &str,
+        version_id: &str,
+    ) -> Result<(), IamError> {
+        let p = self.own_policy(account, arn)?;
+        if self.store.get_policy_version(arn, version_id)?.is_none() {
+            return Err(IamError::NoSuchEntity(format!(
+                "Policy {arn} version {version_id} does not exist."
+            )));
+        }
+        if p.default_version == version_id {
+            return Err(IamError::DeleteConflict(
+                "Cannot delete the default version of a policy.".into(),
+            ));
+        }
+        self.store.delete_policy_version(arn, version_id)?;
+        self.changed();
+        Ok(())
+    }
+
+    /// ListEntitiesForPolicy: the users and groups of the account it is attached to.
+    pub fn list_entities_for_policy(
+        &self,
+        account: &AccountId,
+        arn: &str,
+    ) -> Result<(Vec<User>, Vec<Group>), IamError> {
+        if aws_managed_policy(arn).is_none() {
+            self.own_policy(account, arn)?;
+        }
+        let mut users = Vec::new();
+        let mut groups = Vec::new();
+        for (kind, name) in self.store.entities_for_policy(account, arn)? {
+            match kind {
+                OwnerKind::User => users.extend(self.store.get_user(account, &name)?),
+                OwnerKind::Group => groups.extend(self.store.get_group(account, &name)?),
+            }
+        }
+        Ok((users, groups))
+    }
+
+    /// PutUserPermissionsBoundary / DeleteUserPermissionsBoundary (`None`).
+    pub fn set_user_permissions_boundary(
+        &self,
+        account: &AccountId,
+        user: &str,
+        arn: Option<&str>,
+    ) -> Result<(), IamError> {
+        let u = self.get_user(account, user)?;
+        if let Some(arn) = arn {
+            self.require_attachable(account, arn)?;
+        }
+        self.store.set_user_boundary(account, &u.name, arn)?;
+        self.changed();
+        Ok(())
     }
 
     /// DeletePolicy: refused while attached or while it has non-default versions.

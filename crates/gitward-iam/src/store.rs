@@ -31,6 +31,13 @@ pub trait IamStore: Send + Sync {
         new_name: &str,
         new_path: &str,
     ) -> Result<(), StoreError>;
+    /// Sets or clears a user's permissions boundary.
+    fn set_user_boundary(
+        &self,
+        account: &AccountId,
+        name: &str,
+        boundary_arn: Option<&str>,
+    ) -> Result<(), StoreError>;
     /// Removes a user row and its tags (the service has checked for dependents).
     fn delete_user(&self, account: &AccountId, name: &str) -> Result<(), StoreError>;
 
@@ -131,6 +138,13 @@ pub trait IamStore: Send + Sync {
     ) -> Result<Option<PolicyVersion>, StoreError>;
     /// All versions, newest first.
     fn list_policy_versions(&self, arn: &str) -> Result<Vec<PolicyVersion>, StoreError>;
+    /// Makes `version_id` the default version.
+    fn set_default_version(
+        &self,
+        arn: &str,
+        version_id: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
     /// Removes one (non-default) version.
     fn delete_policy_version(&self, arn: &str, version_id: &str) -> Result<(), StoreError>;
 
@@ -158,6 +172,12 @@ pub trait IamStore: Send + Sync {
         kind: OwnerKind,
         owner: &str,
     ) -> Result<Vec<String>, StoreError>;
+    /// The entities of `account` that have `policy_arn` attached, as (kind, canonical name).
+    fn entities_for_policy(
+        &self,
+        account: &AccountId,
+        policy_arn: &str,
+    ) -> Result<Vec<(OwnerKind, String)>, StoreError>;
     /// How many entities of `account` have `policy_arn` attached.
     fn attachment_count(&self, account: &AccountId, policy_arn: &str) -> Result<u32, StoreError>;
 

@@ -8,7 +8,7 @@ use crate::authn::Caller;
 use crate::listener::Peer;
 use crate::ops::Check;
 use gitward_api::ApiError;
-use gitward_iam::Principal;
+use gitward_iam::{AppliedPolicy, Principal};
 use gitward_policy::{Decision, PolicyDocument, PolicySource, RequestContext};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -45,12 +45,12 @@ pub struct Authorizer {
     cache: Mutex<HashMap<String, (u64, Arc<Compiled>)>>,
 }
 
-fn parse_all(docs: Vec<(String, String)>) -> Vec<(String, PolicyDocument)> {
+fn parse_all(docs: Vec<AppliedPolicy>) -> Vec<(String, PolicyDocument)> {
     docs.into_iter()
-        .filter_map(|(name, doc)| match PolicyDocument::parse(&doc) {
-            Ok(d) => Some((name, d)),
+        .filter_map(|p| match PolicyDocument::parse(&p.document) {
+            Ok(d) => Some((p.label, d)),
             Err(e) => {
-                tracing::error!(policy = %name, error = %e, "stored policy does not parse; ignoring it");
+                tracing::error!(policy = %p.label, error = %e, "stored policy does not parse; ignoring it");
                 None
             }
         })

@@ -10,6 +10,7 @@ mod handlers;
 mod listener;
 mod ops;
 mod serve;
+mod simulate;
 mod tls;
 
 use clap::Parser;

@@ -62,7 +62,9 @@ pub fn authorization_checks(app: &App, req: &OperationRequest<'_>) -> Result<Vec
             if let Some(arn) = req.str("resourceArn") {
                 gitward_git::validate::repository_arn(arn)?;
             }
-            Ok(codecommit_checks(req))
+            let mut checks = codecommit_checks(req);
+            add_resource_tags(app, req, &mut checks);
+            Ok(checks)
         }
     }
 }
@@ -106,9 +108,16 @@ fn iam_check(app: &App, req: &OperationRequest<'_>) -> Check {
             req.str("Path").unwrap_or("/"),
             req.str("PolicyName").unwrap_or_default()
         ),
-        "GetPolicy" | "GetPolicyVersion" | "CreatePolicyVersion" | "DeletePolicy" => {
-            req.str("PolicyArn").unwrap_or_default().to_owned()
-        }
+        "GetPolicy"
+        | "GetPolicyVersion"
+        | "CreatePolicyVersion"
+        | "DeletePolicy"
+        | "ListPolicyVersions"
+        | "SetDefaultPolicyVersion"
+        | "DeletePolicyVersion"
+        | "ListEntitiesForPolicy" => req.str("PolicyArn").unwrap_or_default().to_owned(),
+        "SimulatePrincipalPolicy" => req.str("PolicySourceArn").unwrap_or_default().to_owned(),
+        "SimulateCustomPolicy" => "*".to_owned(),
         "AddUserToGroup"
         | "RemoveUserFromGroup"
         | "CreateGroup"
@@ -133,13 +142,20 @@ fn iam_check(app: &App, req: &OperationRequest<'_>) -> Check {
         _ => user_arn(req.str("UserName")),
     };
     let check = Check::new("iam", op, resource);
-    match (op, req.str("PolicyArn")) {
-        (
-            "AttachUserPolicy" | "DetachUserPolicy" | "AttachGroupPolicy" | "DetachGroupPolicy",
-            Some(arn),
-        ) => check.with("iam:PolicyARN", vec![arn.to_owned()]),
-        _ => check,
+    let attach = [
+        "AttachUserPolicy",
+        "DetachUserPolicy",
+        "AttachGroupPolicy",
+        "DetachGroupPolicy",
+    ];
+    if let (true, Some(arn)) = (attach.contains(&op), req.str("PolicyArn")) {
+        return check.with("iam:PolicyARN", vec![arn.to_owned()]);
     }
+    let boundary = ["CreateUser", "PutUserPermissionsBoundary"];
+    if let (true, Some(arn)) = (boundary.contains(&op), req.str("PermissionsBoundary")) {
+        return check.with("iam:PermissionsBoundary", vec![arn.to_owned()]);
+    }
+    check
 }
 
 fn tag_keys_context(check: Check, tags: Option<&Value>) -> Check {
@@ -154,6 +170,35 @@ fn tag_keys_context(check: Check, tags: Option<&Value>) -> Check {
         );
     }
     check.with("aws:TagKeys", tags.keys().cloned().collect())
+}
+
+/// Fills `aws:ResourceTag/KEY` for checks on an existing repository of the caller's account
+/// and region (CreateRepository's resource does not exist yet, so it gets none).
+fn add_resource_tags(app: &App, req: &OperationRequest<'_>, checks: &mut [Check]) {
+    if req.operation == "CreateRepository" {
+        return;
+    }
+    let prefix = format!("arn:aws:codecommit:{}:{}:", req.region, req.account());
+    let Ok(scope) = gitward_git::Scope::new(req.caller.principal.account().clone(), req.region)
+    else {
+        return;
+    };
+    for check in checks {
+        let Some(name) = check.resource.strip_prefix(&prefix) else {
+            continue;
+        };
+        match app.repos.repository_tags(&scope, name) {
+            Ok(Some(tags)) => {
+                for (k, v) in tags {
+                    check
+                        .context
+                        .push((format!("aws:ResourceTag/{k}"), vec![v]));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "reading repository tags for authorization"),
+        }
+    }
 }
 
 fn codecommit_checks(req: &OperationRequest<'_>) -> Vec<Check> {
@@ -325,11 +370,23 @@ mod tests {
         ] {
             t.push(iam(op, &g, &group));
         }
+        t.push(iam("PutUserPermissionsBoundary", &u, &user));
+        t.push(iam("DeleteUserPermissionsBoundary", &u, &user));
+        t.push(iam(
+            "SimulatePrincipalPolicy",
+            &json!({"PolicySourceArn": user}),
+            &user,
+        ));
+        t.push(iam("SimulateCustomPolicy", &json!({}), "*"));
         for op in [
             "GetPolicy",
             "GetPolicyVersion",
             "CreatePolicyVersion",
             "DeletePolicy",
+            "ListPolicyVersions",
+            "SetDefaultPolicyVersion",
+            "DeletePolicyVersion",
+            "ListEntitiesForPolicy",
         ] {
             t.push(iam(op, &p, &policy));
         }

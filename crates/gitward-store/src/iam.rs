@@ -226,6 +226,21 @@ impl IamStore for Db {
         tx.commit().map_err(backend)
     }
 
+    fn set_user_boundary(
+        &self,
+        account: &AccountId,
+        name: &str,
+        boundary_arn: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE users SET boundary_arn = ?3 WHERE account_id = ?1 AND name_lc = ?2",
+                params![account.as_str(), lc(name), boundary_arn],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
+
     fn delete_user(&self, account: &AccountId, name: &str) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(backend)?;
@@ -604,6 +619,21 @@ impl IamStore for Db {
             .map_err(backend)
     }
 
+    fn set_default_version(
+        &self,
+        arn: &str,
+        version_id: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE policies SET default_version = ?2, updated_at = ?3 WHERE arn = ?1",
+                params![arn, version_id, ts(at)],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
+
     fn delete_policy_version(&self, arn: &str, version_id: &str) -> Result<(), StoreError> {
         self.conn()
             .execute(
@@ -664,6 +694,40 @@ impl IamStore for Db {
         })
         .and_then(Iterator::collect)
         .map_err(backend)
+    }
+
+    fn entities_for_policy(
+        &self,
+        account: &AccountId,
+        policy_arn: &str,
+    ) -> Result<Vec<(OwnerKind, String)>, StoreError> {
+        let conn = self.conn();
+        let mut st = conn
+            .prepare(
+                "SELECT a.kind, COALESCE(u.name, g.name) FROM attachments a
+                 LEFT JOIN users u ON a.kind = 'user' AND u.account_id = a.account_id AND u.name_lc = a.owner_lc
+                 LEFT JOIN groups g ON a.kind = 'group' AND g.account_id = a.account_id AND g.name_lc = a.owner_lc
+                 WHERE a.account_id = ?1 AND a.policy_arn = ?2 ORDER BY a.kind, a.owner_lc",
+            )
+            .map_err(backend)?;
+        let rows = st.query_map(params![account.as_str(), policy_arn], |r| {
+            let kind: String = r.get(0)?;
+            let name: Option<String> = r.get(1)?;
+            Ok((kind, name))
+        });
+        let rows: Vec<(String, Option<String>)> =
+            rows.and_then(Iterator::collect).map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(kind, name)| {
+                let kind = if kind == "user" {
+                    OwnerKind::User
+                } else {
+                    OwnerKind::Group
+                };
+                name.map(|n| (kind, n))
+            })
+            .collect())
     }
 
     fn attachment_count(&self, account: &AccountId, policy_arn: &str) -> Result<u32, StoreError> {

@@ -49,6 +49,14 @@ pub const OPERATIONS: &[&str] = &[
     "TagUser",
     "UntagUser",
     "ListUserTags",
+    "ListPolicyVersions",
+    "SetDefaultPolicyVersion",
+    "DeletePolicyVersion",
+    "ListEntitiesForPolicy",
+    "PutUserPermissionsBoundary",
+    "DeleteUserPermissionsBoundary",
+    "SimulatePrincipalPolicy",
+    "SimulateCustomPolicy",
 ];
 
 fn tags_in(v: &Value, key: &str) -> Vec<Tag> {
@@ -346,6 +354,57 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
             )?;
             json!({"PolicyVersion": {"VersionId": v.version_id, "IsDefaultVersion": set_default, "CreateDate": iso8601(v.created)}})
         }
+        "ListPolicyVersions" => {
+            let versions = iam.list_policy_versions(acct, input.req("PolicyArn")?)?;
+            let page = Page::of_items(versions, marker, max)?;
+            list(
+                "Versions",
+                &page,
+                |(v, is_default)| json!({"VersionId": v.version_id, "IsDefaultVersion": is_default, "CreateDate": iso8601(v.created)}),
+            )
+        }
+        "SetDefaultPolicyVersion" => {
+            iam.set_default_policy_version(acct, input.req("PolicyArn")?, input.req("VersionId")?)?;
+            json!({})
+        }
+        "DeletePolicyVersion" => {
+            iam.delete_policy_version(acct, input.req("PolicyArn")?, input.req("VersionId")?)?;
+            json!({})
+        }
+        "ListEntitiesForPolicy" => {
+            let (users, groups) = iam.list_entities_for_policy(acct, input.req("PolicyArn")?)?;
+            let filter = input.opt("EntityFilter");
+            let users = if matches!(filter, None | Some("User")) {
+                users
+            } else {
+                Vec::new()
+            };
+            let groups = if matches!(filter, None | Some("Group")) {
+                groups
+            } else {
+                Vec::new()
+            };
+            json!({
+                "PolicyGroups": groups.iter().map(|g| json!({"GroupName": g.name, "GroupId": g.group_id})).collect::<Vec<_>>(),
+                "PolicyUsers": users.iter().map(|u| json!({"UserName": u.name, "UserId": u.user_id})).collect::<Vec<_>>(),
+                "PolicyRoles": [],
+                "IsTruncated": false,
+            })
+        }
+        "PutUserPermissionsBoundary" => {
+            iam.set_user_permissions_boundary(
+                acct,
+                input.req("UserName")?,
+                Some(input.req("PermissionsBoundary")?),
+            )?;
+            json!({})
+        }
+        "DeleteUserPermissionsBoundary" => {
+            iam.set_user_permissions_boundary(acct, input.req("UserName")?, None)?;
+            json!({})
+        }
+        "SimulatePrincipalPolicy" => crate::simulate::simulate(app, acct, &input, false)?,
+        "SimulateCustomPolicy" => crate::simulate::simulate(app, acct, &input, true)?,
         "DeletePolicy" => {
             iam.delete_policy(acct, input.req("PolicyArn")?)?;
             json!({})
