@@ -80,6 +80,8 @@ pub enum IdPrefix {
     Anpa,
     /// SSH public key.
     Apka,
+    /// Context-specific credential (service-specific credentials).
+    Acca,
 }
 
 impl IdPrefix {
@@ -93,6 +95,7 @@ impl IdPrefix {
             Self::Agpa => "AGPA",
             Self::Anpa => "ANPA",
             Self::Apka => "APKA",
+            Self::Acca => "ACCA",
         }
     }
 }

@@ -27,6 +27,9 @@ pub enum IamError {
     /// `PolicyNotAttachable` (400).
     #[error("{0}")]
     PolicyNotAttachable(String),
+    /// `ServiceNotSupportedException` (404): service-specific credentials for another service.
+    #[error("{0}")]
+    ServiceNotSupported(String),
     /// Storage failed; never shown to clients.
     #[error("storage failure")]
     Store(#[from] StoreError),
@@ -43,6 +46,7 @@ impl IamError {
             Self::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
             Self::InvalidInput(_) => "InvalidInput",
             Self::PolicyNotAttachable(_) => "PolicyNotAttachable",
+            Self::ServiceNotSupported(_) => "NotSupportedService",
             Self::Store(_) => "ServiceFailure",
         }
     }

@@ -16,8 +16,8 @@ mod validate;
 pub use error::IamError;
 pub use managed::{AwsManagedPolicy, aws_managed_policies, aws_managed_policy};
 pub use model::{
-    AccessKey, Account, Group, KeyStatus, LastUsed, ManagedPolicy, OwnerKind, PolicyVersion, Tag,
-    User,
+    AccessKey, Account, CODECOMMIT_SERVICE, Group, KeyStatus, LastUsed, ManagedPolicy, OwnerKind,
+    PolicyVersion, ServiceCredential, Tag, User,
 };
 pub use principal::{AppliedPolicy, PolicyOrigin, Principal, PrincipalPolicies};
 pub use service::{IamService, NewAccessKey, Page, PolicyView};

@@ -183,3 +183,26 @@ impl OwnerKind {
         }
     }
 }
+
+/// The only service gitward issues service-specific credentials for.
+pub const CODECOMMIT_SERVICE: &str = "codecommit.amazonaws.com";
+
+/// A service-specific credential (Git credentials for CodeCommit). Its password is kept only
+/// as a keyed hash by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceCredential {
+    /// `ACCA…`.
+    pub id: String,
+    /// Owning account.
+    pub account: AccountId,
+    /// Owning IAM user (canonical name).
+    pub user: String,
+    /// Always [`CODECOMMIT_SERVICE`] today.
+    pub service_name: String,
+    /// `<user>-at-<account>`: the user name Git sends.
+    pub service_user_name: String,
+    /// Active or inactive.
+    pub status: KeyStatus,
+    /// Creation time.
+    pub created: OffsetDateTime,
+}

@@ -3,8 +3,8 @@
 use crate::error::IamError;
 use crate::managed::aws_managed_policy;
 use crate::model::{
-    AccessKey, Account, Group, KeyStatus, LastUsed, ManagedPolicy, OwnerKind, PolicyVersion, Tag,
-    User,
+    AccessKey, Account, Group, KeyStatus, LastUsed, ManagedPolicy, OwnerKind, PolicyVersion,
+    ServiceCredential, Tag, User,
 };
 use crate::principal::{AppliedPolicy, PolicyOrigin, Principal, PrincipalPolicies};
 use crate::store::IamStore;
@@ -21,6 +21,8 @@ const ACCESS_KEYS_PER_USER: usize = 2;
 const VERSIONS_PER_POLICY: usize = 5;
 /// Managed policies attached to one user or group.
 const ATTACHED_PER_ENTITY: usize = 10;
+/// Service-specific credentials a user may have per service.
+const SERVICE_CREDENTIALS_PER_USER: usize = 2;
 /// Groups a user may be in.
 const GROUPS_PER_USER: usize = 10;
 
@@ -104,6 +106,18 @@ fn new_secret() -> Result<Secret, IamError> {
             .map(|b| ALPHABET[usize::from(b & 63)] as char)
             .collect::<String>(),
     ))
+}
+
+/// A Git credentials password: 44 characters of letters, digits and `+/=`, like AWS's.
+fn new_git_password() -> Result<Secret, IamError> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes: [u8; 43] = random()?;
+    let mut s: String = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(b & 63)] as char)
+        .collect();
+    s.push('=');
+    Ok(Secret::new(s))
 }
 
 fn conflict_or(e: StoreError, conflict: impl FnOnce() -> IamError) -> IamError {
@@ -397,6 +411,13 @@ impl IamService {
         }
         if !self.store.groups_for_user(account, &user.name)?.is_empty() {
             return conflict("remove user from all groups");
+        }
+        if !self
+            .store
+            .list_service_credentials(account, &user.name)?
+            .is_empty()
+        {
+            return conflict("delete service specific credentials");
         }
         self.store.delete_user(account, &user.name)?;
         self.changed();
@@ -722,6 +743,154 @@ impl IamService {
                 "The Access Key with id {id} cannot be found."
             ))),
         }
+    }
+
+    // ---- service-specific credentials (Git credentials) ------------------------------
+
+    fn credential_owner(&self, account: &AccountId, user: Option<&str>) -> Result<User, IamError> {
+        match user {
+            Some(name) => self.get_user(account, name),
+            None => Err(IamError::NoSuchEntity(
+                "The root user has no service-specific credentials: Git credentials belong to IAM users.".into(),
+            )),
+        }
+    }
+
+    fn owned_credential(
+        &self,
+        account: &AccountId,
+        user: Option<&str>,
+        id: &str,
+    ) -> Result<(User, ServiceCredential), IamError> {
+        let u = self.credential_owner(account, user)?;
+        let cred = self
+            .store
+            .list_service_credentials(account, &u.name)?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| IamError::NoSuchEntity(format!("No such credential {id} exists")))?;
+        Ok((u, cred))
+    }
+
+    /// CreateServiceSpecificCredential: Git credentials for CodeCommit, for an IAM user only.
+    pub fn create_service_credential(
+        &self,
+        account: &AccountId,
+        user: &str,
+        service: &str,
+    ) -> Result<(ServiceCredential, Secret), IamError> {
+        if service != crate::model::CODECOMMIT_SERVICE {
+            return Err(IamError::ServiceNotSupported(format!(
+                "No such service {service} is supported for Service-Specific Credentials"
+            )));
+        }
+        let u = self.get_user(account, user)?;
+        if self.store.list_service_credentials(account, &u.name)?.len()
+            >= SERVICE_CREDENTIALS_PER_USER
+        {
+            return Err(IamError::LimitExceeded(format!(
+                "Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: {SERVICE_CREDENTIALS_PER_USER}"
+            )));
+        }
+        let cred = ServiceCredential {
+            id: mint_unique_id(IdPrefix::Acca, random()?),
+            account: account.clone(),
+            user: u.name.clone(),
+            service_name: service.to_owned(),
+            service_user_name: format!("{}-at-{account}", u.name),
+            status: KeyStatus::Active,
+            created: self.clock.now(),
+        };
+        let password = new_git_password()?;
+        self.store.insert_service_credential(&cred, &password)?;
+        self.changed();
+        Ok((cred, password))
+    }
+
+    /// ListServiceSpecificCredentials of a user (`None` = the caller, which must be an IAM user).
+    pub fn list_service_credentials(
+        &self,
+        account: &AccountId,
+        user: Option<&str>,
+    ) -> Result<Vec<ServiceCredential>, IamError> {
+        match user {
+            None => Ok(Vec::new()),
+            Some(name) => {
+                let u = self.get_user(account, name)?;
+                Ok(self.store.list_service_credentials(account, &u.name)?)
+            }
+        }
+    }
+
+    /// UpdateServiceSpecificCredential (Active/Inactive).
+    pub fn update_service_credential(
+        &self,
+        account: &AccountId,
+        user: Option<&str>,
+        id: &str,
+        status: KeyStatus,
+    ) -> Result<(), IamError> {
+        let (_, cred) = self.owned_credential(account, user, id)?;
+        self.store.set_service_credential_status(&cred.id, status)?;
+        self.changed();
+        Ok(())
+    }
+
+    /// ResetServiceSpecificCredential: a new password; the old one stops working at once.
+    pub fn reset_service_credential(
+        &self,
+        account: &AccountId,
+        user: Option<&str>,
+        id: &str,
+    ) -> Result<(ServiceCredential, Secret), IamError> {
+        let (_, cred) = self.owned_credential(account, user, id)?;
+        let password = new_git_password()?;
+        self.store.reset_service_credential(&cred.id, &password)?;
+        self.changed();
+        Ok((cred, password))
+    }
+
+    /// DeleteServiceSpecificCredential.
+    pub fn delete_service_credential(
+        &self,
+        account: &AccountId,
+        user: Option<&str>,
+        id: &str,
+    ) -> Result<(), IamError> {
+        let (_, cred) = self.owned_credential(account, user, id)?;
+        self.store.delete_service_credential(&cred.id)?;
+        self.changed();
+        Ok(())
+    }
+
+    /// Authenticates Git credentials: `<user>-at-<account>` and the password. Returns the IAM
+    /// user when an active credential of that user has this password; `None` otherwise (the
+    /// caller does not learn which part was wrong).
+    pub fn authenticate_git_credentials(
+        &self,
+        service_user_name: &str,
+        password: &Secret,
+    ) -> Result<Option<User>, IamError> {
+        let Some((name, account)) = service_user_name.rsplit_once("-at-") else {
+            return Ok(None);
+        };
+        let Ok(account) = AccountId::parse(account) else {
+            return Ok(None);
+        };
+        let Some(user) = self.store.get_user(&account, name)? else {
+            return Ok(None);
+        };
+        for cred in self.store.list_service_credentials(&account, &user.name)? {
+            if cred.service_user_name == service_user_name
+                && self
+                    .store
+                    .check_service_credential_password(&cred.id, password)?
+                && cred.status == KeyStatus::Active
+            {
+                return Ok(Some(user));
+            }
+        }
+        Ok(None)
     }
 
     // ---- managed policies -----------------------------------------------------------

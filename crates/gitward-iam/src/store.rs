@@ -1,7 +1,8 @@
 //! What the IAM domain needs from storage. `gitward-store` implements it for SQLite.
 
 use crate::model::{
-    AccessKey, Account, Group, KeyStatus, ManagedPolicy, OwnerKind, PolicyVersion, Tag, User,
+    AccessKey, Account, Group, KeyStatus, ManagedPolicy, OwnerKind, PolicyVersion,
+    ServiceCredential, Tag, User,
 };
 use gitward_core::{AccountId, Secret, StoreError};
 use time::OffsetDateTime;
@@ -213,4 +214,29 @@ pub trait IamStore: Send + Sync {
         kind: OwnerKind,
         owner: &str,
     ) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Adds a service-specific credential; the store keeps only a keyed hash of `password`.
+    fn insert_service_credential(
+        &self,
+        cred: &ServiceCredential,
+        password: &Secret,
+    ) -> Result<(), StoreError>;
+    /// The service-specific credentials of a user, oldest first.
+    fn list_service_credentials(
+        &self,
+        account: &AccountId,
+        user: &str,
+    ) -> Result<Vec<ServiceCredential>, StoreError>;
+    /// Changes a credential's status.
+    fn set_service_credential_status(&self, id: &str, status: KeyStatus) -> Result<(), StoreError>;
+    /// Replaces a credential's password (the old one stops working at once).
+    fn reset_service_credential(&self, id: &str, password: &Secret) -> Result<(), StoreError>;
+    /// Removes a credential.
+    fn delete_service_credential(&self, id: &str) -> Result<(), StoreError>;
+    /// Whether `password` is the password of credential `id` (keyed hash, constant-time compare).
+    fn check_service_credential_password(
+        &self,
+        id: &str,
+        password: &Secret,
+    ) -> Result<bool, StoreError>;
 }

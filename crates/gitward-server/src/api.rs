@@ -29,6 +29,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub region: String,
     pub authorizer: Authorizer,
+    /// Failed Git sign-ins, for slowing down and locking out guessing.
+    pub auth_throttle: crate::throttle::AuthThrottle,
 }
 
 /// The HTTP routes of the server.

@@ -46,6 +46,19 @@ pub struct ServeArgs {
     /// Serve plain HTTP instead of TLS (loopback development and tests only).
     #[arg(long)]
     pub insecure_http: bool,
+    /// Failed Git sign-ins for one user name before it is locked out (slowed down from half).
+    #[arg(long, env = "GITWARD_AUTH_MAX_FAILURES", default_value_t = 10)]
+    pub auth_max_failures: u32,
+    /// Failed Git sign-ins from one source address before it is locked out.
+    #[arg(
+        long,
+        env = "GITWARD_AUTH_MAX_FAILURES_PER_ADDRESS",
+        default_value_t = 200
+    )]
+    pub auth_max_failures_per_address: u32,
+    /// How long failures are remembered and a lockout lasts, in seconds.
+    #[arg(long, env = "GITWARD_AUTH_LOCKOUT_SECONDS", default_value_t = 300)]
+    pub auth_lockout_seconds: u64,
 }
 
 #[derive(Debug, Args)]

@@ -79,6 +79,8 @@ struct Target {
 struct Refusal {
     status: StatusCode,
     message: String,
+    /// How long to hold the answer back (failed sign-ins are slowed down).
+    delay: std::time::Duration,
 }
 
 impl Refusal {
@@ -86,6 +88,7 @@ impl Refusal {
         Self {
             status,
             message: message.into(),
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -150,6 +153,9 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
                 reason = %refusal.message,
                 "git request refused"
             );
+            if !refusal.delay.is_zero() {
+                tokio::time::sleep(refusal.delay).await;
+            }
             refusal.into_response()
         }
     }
@@ -303,7 +309,7 @@ fn admit(
     target: &Target,
     peer: Option<Peer>,
 ) -> Result<(Caller, Scope, PathBuf), Refusal> {
-    let caller = auth::authenticate(app, parts, &target.name)?;
+    let caller = auth::authenticate(app, parts, &target.name, peer)?;
     authorize(
         app,
         parts,

@@ -11,6 +11,7 @@ mod listener;
 mod ops;
 mod serve;
 mod simulate;
+mod throttle;
 mod tls;
 
 use clap::Parser;

@@ -299,6 +299,7 @@ mod tests {
             clock,
             region: "us-east-1".into(),
             authorizer: Authorizer::default(),
+            auth_throttle: crate::throttle::AuthThrottle::default(),
         }
     }
 
@@ -369,6 +370,15 @@ mod tests {
             "ListGroupPolicies",
         ] {
             t.push(iam(op, &g, &group));
+        }
+        for op in [
+            "CreateServiceSpecificCredential",
+            "ListServiceSpecificCredentials",
+            "UpdateServiceSpecificCredential",
+            "ResetServiceSpecificCredential",
+            "DeleteServiceSpecificCredential",
+        ] {
+            t.push(iam(op, &u, &user));
         }
         t.push(iam("PutUserPermissionsBoundary", &u, &user));
         t.push(iam("DeleteUserPermissionsBoundary", &u, &user));

@@ -4,6 +4,7 @@ use crate::api::{self, App};
 use crate::authz::Authorizer;
 use crate::cli::ServeArgs;
 use crate::datadir::DataDir;
+use crate::throttle::{AuthThrottle, ThrottleConfig};
 use crate::{listener, tls};
 use anyhow::Context;
 use gitward_core::{Clock, SystemClock};
@@ -76,6 +77,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         clock,
         region: args.region.clone(),
         authorizer: Authorizer::default(),
+        auth_throttle: AuthThrottle::new(ThrottleConfig {
+            max_failures_per_name: args.auth_max_failures,
+            max_failures_per_address: args.auth_max_failures_per_address,
+            window: std::time::Duration::from_secs(args.auth_lockout_seconds),
+            lockout: std::time::Duration::from_secs(args.auth_lockout_seconds),
+        }),
     });
     let router = api::router(app);
 

@@ -90,6 +90,20 @@ impl MasterKey {
         Ok(out)
     }
 
+    /// A keyed hash of `secret` for values that are checked but never read back (Git
+    /// credentials passwords): HMAC-SHA256 under a key derived from the master key for `purpose`.
+    pub fn keyed_hash(&self, purpose: &str, secret: &Secret) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let derive = |key: &[u8], msg: &[u8]| {
+            let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key)
+                .expect("HMAC takes keys of any length");
+            mac.update(msg);
+            mac.finalize().into_bytes()
+        };
+        let subkey = derive(&self.0, purpose.as_bytes());
+        derive(&subkey, secret.expose().as_bytes()).into()
+    }
+
     /// Opens a value sealed by [`MasterKey::seal`] with the same `context`.
     pub fn open(&self, sealed: &[u8], context: &str) -> Result<Secret, MasterKeyError> {
         if sealed.len() < 13 || sealed[0] != VERSION {

@@ -9,6 +9,10 @@ use std::sync::{Mutex, MutexGuard};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_iam.sql")),
     (2, include_str!("../migrations/0002_repos.sql")),
+    (
+        3,
+        include_str!("../migrations/0003_service_credentials.sql"),
+    ),
 ];
 
 /// Errors from opening or migrating the database.

@@ -4,7 +4,7 @@ use crate::Db;
 use gitward_core::{AccountId, Secret, StoreError};
 use gitward_iam::{
     AccessKey, Account, Group, IamStore, KeyStatus, LastUsed, ManagedPolicy, OwnerKind,
-    PolicyVersion, Tag, User,
+    PolicyVersion, ServiceCredential, Tag, User,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
@@ -807,4 +807,105 @@ impl IamStore for Db {
         .and_then(Iterator::collect)
         .map_err(backend)
     }
+
+    fn insert_service_credential(
+        &self,
+        c: &ServiceCredential,
+        password: &Secret,
+    ) -> Result<(), StoreError> {
+        let hash = self.key.keyed_hash(SERVICE_PASSWORD, password);
+        self.conn()
+            .execute(
+                "INSERT INTO service_credentials (credential_id, account_id, user_lc, service_name, service_user_name, status, created_at, password_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![c.id, c.account.as_str(), lc(&c.user), c.service_name, c.service_user_name, c.status.as_str(), ts(c.created), hash.as_slice()],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn list_service_credentials(
+        &self,
+        account: &AccountId,
+        user: &str,
+    ) -> Result<Vec<ServiceCredential>, StoreError> {
+        let conn = self.conn();
+        let mut st = conn
+            .prepare(
+                "SELECT c.credential_id, c.account_id, u.name, c.service_name, c.service_user_name, c.status, c.created_at
+                 FROM service_credentials c JOIN users u ON u.account_id = c.account_id AND u.name_lc = c.user_lc
+                 WHERE c.account_id = ?1 AND c.user_lc = ?2 ORDER BY c.created_at, c.credential_id",
+            )
+            .map_err(backend)?;
+        st.query_map(params![account.as_str(), lc(user)], |r| {
+            let status: String = r.get(5)?;
+            Ok(ServiceCredential {
+                id: r.get(0)?,
+                account: account_id(r.get(1)?)?,
+                user: r.get(2)?,
+                service_name: r.get(3)?,
+                service_user_name: r.get(4)?,
+                status: KeyStatus::parse(&status).unwrap_or(KeyStatus::Inactive),
+                created: from_ts(r.get(6)?)?,
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(backend)
+    }
+
+    fn set_service_credential_status(&self, id: &str, status: KeyStatus) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE service_credentials SET status = ?2 WHERE credential_id = ?1",
+                params![id, status.as_str()],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn reset_service_credential(&self, id: &str, password: &Secret) -> Result<(), StoreError> {
+        let hash = self.key.keyed_hash(SERVICE_PASSWORD, password);
+        self.conn()
+            .execute(
+                "UPDATE service_credentials SET password_hash = ?2 WHERE credential_id = ?1",
+                params![id, hash.as_slice()],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn delete_service_credential(&self, id: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "DELETE FROM service_credentials WHERE credential_id = ?1",
+                [id],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn check_service_credential_password(
+        &self,
+        id: &str,
+        password: &Secret,
+    ) -> Result<bool, StoreError> {
+        use subtle::ConstantTimeEq;
+        let stored: Option<Vec<u8>> = self
+            .conn()
+            .query_row(
+                "SELECT password_hash FROM service_credentials WHERE credential_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend)?;
+        let Some(stored) = stored else {
+            return Ok(false);
+        };
+        let given = self.key.keyed_hash(SERVICE_PASSWORD, password);
+        Ok(stored.len() == given.len() && bool::from(stored.as_slice().ct_eq(&given)))
+    }
 }
+
+/// The purpose string of Git credentials password hashes (see `MasterKey::keyed_hash`).
+const SERVICE_PASSWORD: &str = "gitward service-specific credential password v1";

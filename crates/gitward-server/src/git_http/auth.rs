@@ -4,16 +4,22 @@
 use super::{REPOS_PREFIX, Refusal};
 use crate::api::App;
 use crate::authn::Caller;
+use crate::listener::Peer;
 use base64::Engine as _;
+use gitward_core::Secret;
 use gitward_iam::KeyStatus;
+use gitward_iam::Principal;
 use gitward_sigv4::git_password::{self, GitPasswordError};
 use http::{HeaderValue, StatusCode, header};
 
-/// Step 2: Basic credentials carrying the CodeCommit SigV4 password (FACTS §2).
+/// Step 2: Basic credentials, either the CodeCommit SigV4 password (FACTS §2) with an access
+/// key id as user, or Git credentials (`<user>-at-<account>` and its password). Repeated
+/// failures for one user name or address are slowed down, then refused for a while.
 pub(super) fn authenticate(
     app: &App,
     parts: &http::request::Parts,
     name: &str,
+    peer: Option<Peer>,
 ) -> Result<Caller, Refusal> {
     let challenge = |m: &str| Refusal::new(StatusCode::UNAUTHORIZED, m);
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
@@ -21,25 +27,81 @@ pub(super) fn authenticate(
     };
     let (user, password) = basic_credentials(value)
         .ok_or_else(|| challenge("unsupported credentials: use HTTP Basic authentication"))?;
-    if git_password::parse(&password).is_none() {
-        return Err(Refusal::forbidden(format!(
-            "{}; Git credentials (service-specific user name and password) are not supported yet",
-            GitPasswordError::Malformed
-        )));
+    let addr = peer.map(|p| p.addr.ip());
+    let now = app.clock.now();
+    if let Err(wait) = app.auth_throttle.check(&user, addr, now) {
+        return Err(Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Rate Exceeded: too many failed sign-ins for {}; try again in {wait} s",
+                printable(&user)
+            ),
+        ));
     }
+    let outcome = if git_password::parse(&password).is_some() {
+        sigv4_password(app, parts, name, &user, &password)
+    } else {
+        git_credentials(app, &user, &password)
+    };
+    match outcome {
+        Ok(caller) => {
+            app.auth_throttle.success(&user);
+            Ok(caller)
+        }
+        Err(mut refusal) if refusal.status == StatusCode::FORBIDDEN => {
+            refusal.delay = app.auth_throttle.failure(&user, addr, now);
+            Err(refusal)
+        }
+        Err(refusal) => Err(refusal),
+    }
+}
+
+/// Git credentials: a service-specific credential of an IAM user (FACTS §2.5).
+fn git_credentials(app: &App, user: &str, password: &str) -> Result<Caller, Refusal> {
+    if !user.contains("-at-") {
+        // An access key id with something other than a SigV4 password.
+        return Err(Refusal::forbidden(GitPasswordError::Malformed.to_string()));
+    }
+    let found = app
+        .iam
+        .authenticate_git_credentials(user, &Secret::new(password))
+        .map_err(|e| {
+            tracing::error!(error = %e, "Git credentials lookup failed");
+            Refusal::internal()
+        })?;
+    match found {
+        Some(u) => Ok(Caller {
+            principal: Principal::User(u),
+        }),
+        None => Err(Refusal::forbidden(format!(
+            "invalid Git credentials for {}: the user name or password is wrong, or the credential is inactive \
+             (the password is neither a Git credentials password nor a SigV4 password of the form YYYYMMDDTHHMMSSZ<signature>)",
+            printable(user)
+        ))),
+    }
+}
+
+/// The SigV4 Git password of an access key.
+fn sigv4_password(
+    app: &App,
+    parts: &http::request::Parts,
+    name: &str,
+    user: &str,
+    password: &str,
+) -> Result<Caller, Refusal> {
     if user.contains('%') {
         return Err(Refusal::forbidden(
             "temporary (session) credentials are not supported yet: use an access key without a session token",
         ));
     }
-    let found = app.iam.lookup_access_key(&user).map_err(|e| {
+    let found = app.iam.lookup_access_key(user).map_err(|e| {
         tracing::error!(error = %e, "access key lookup failed");
         Refusal::internal()
     })?;
     let Some((principal, key, secret)) = found else {
         return Err(Refusal::forbidden(format!(
             "the access key {} does not exist",
-            printable(&user)
+            printable(user)
         )));
     };
     let host = parts
@@ -58,7 +120,7 @@ pub(super) fn authenticate(
     let region = region_of_host(bare).unwrap_or(&app.region);
     let path = format!("{REPOS_PREFIX}{name}");
     let now = app.clock.now();
-    git_password::verify(&password, &secret, region, &hosts, &path, now).map_err(|e| match e {
+    git_password::verify(password, &secret, region, &hosts, &path, now).map_err(|e| match e {
         GitPasswordError::SignatureMismatch => Refusal::forbidden(format!(
             "signature does not match for host {} path {path} region {region}: wrong secret access key, or the password was made for another host, repository or region",
             hosts.join(" or ")

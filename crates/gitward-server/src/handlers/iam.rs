@@ -5,7 +5,9 @@ use crate::api::App;
 use crate::ops::OperationRequest;
 use gitward_api::ApiError;
 use gitward_core::iso8601;
-use gitward_iam::{AccessKey, Group, KeyStatus, OwnerKind, Page, PolicyView, Tag, User};
+use gitward_iam::{
+    AccessKey, Group, KeyStatus, OwnerKind, Page, PolicyView, ServiceCredential, Tag, User,
+};
 use serde_json::{Map, Value, json};
 
 pub const OPERATIONS: &[&str] = &[
@@ -57,6 +59,11 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteUserPermissionsBoundary",
     "SimulatePrincipalPolicy",
     "SimulateCustomPolicy",
+    "CreateServiceSpecificCredential",
+    "ListServiceSpecificCredentials",
+    "UpdateServiceSpecificCredential",
+    "ResetServiceSpecificCredential",
+    "DeleteServiceSpecificCredential",
 ];
 
 fn tags_in(v: &Value, key: &str) -> Vec<Tag> {
@@ -105,6 +112,21 @@ fn user_out(u: &User, tags: &[Tag]) -> Value {
     if !tags.is_empty() {
         m.insert("Tags".into(), tags_out(tags));
     }
+    Value::Object(m)
+}
+
+/// A service-specific credential; the password only when just created or reset.
+fn credential_out(c: &ServiceCredential, password: Option<&str>) -> Value {
+    let mut m = Map::new();
+    m.insert("CreateDate".into(), json!(iso8601(c.created)));
+    m.insert("ServiceName".into(), json!(c.service_name));
+    m.insert("ServiceUserName".into(), json!(c.service_user_name));
+    if let Some(p) = password {
+        m.insert("ServicePassword".into(), json!(p));
+    }
+    m.insert("ServiceSpecificCredentialId".into(), json!(c.id));
+    m.insert("UserName".into(), json!(c.user));
+    m.insert("Status".into(), json!(c.status.as_str()));
     Value::Object(m)
 }
 
@@ -401,6 +423,51 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
         }
         "DeleteUserPermissionsBoundary" => {
             iam.set_user_permissions_boundary(acct, input.req("UserName")?, None)?;
+            json!({})
+        }
+        "CreateServiceSpecificCredential" => {
+            let (cred, password) = iam.create_service_credential(
+                acct,
+                input.req("UserName")?,
+                input.req("ServiceName")?,
+            )?;
+            json!({"ServiceSpecificCredential": credential_out(&cred, Some(password.expose()))})
+        }
+        "ListServiceSpecificCredentials" => {
+            let creds = iam.list_service_credentials(acct, self_or_named())?;
+            let service = input.opt("ServiceName");
+            let items: Vec<Value> = creds
+                .iter()
+                .filter(|c| service.is_none_or(|s| s == c.service_name))
+                .map(|c| credential_out(c, None))
+                .collect();
+            json!({"ServiceSpecificCredentials": items, "IsTruncated": false})
+        }
+        "UpdateServiceSpecificCredential" => {
+            let status = KeyStatus::parse(input.req("Status")?)
+                .ok_or_else(|| ApiError::validation("Status must be Active or Inactive"))?;
+            iam.update_service_credential(
+                acct,
+                self_or_named(),
+                input.req("ServiceSpecificCredentialId")?,
+                status,
+            )?;
+            json!({})
+        }
+        "ResetServiceSpecificCredential" => {
+            let (cred, password) = iam.reset_service_credential(
+                acct,
+                self_or_named(),
+                input.req("ServiceSpecificCredentialId")?,
+            )?;
+            json!({"ServiceSpecificCredential": credential_out(&cred, Some(password.expose()))})
+        }
+        "DeleteServiceSpecificCredential" => {
+            iam.delete_service_credential(
+                acct,
+                self_or_named(),
+                input.req("ServiceSpecificCredentialId")?,
+            )?;
             json!({})
         }
         "SimulatePrincipalPolicy" => crate::simulate::simulate(app, acct, &input, false)?,
