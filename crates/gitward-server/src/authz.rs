@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex};
 struct Compiled {
     identity: Vec<(String, PolicyDocument)>,
     boundary: Option<Vec<(String, PolicyDocument)>>,
+    /// The principal's tags (`aws:PrincipalTag/KEY`).
+    tags: Vec<(String, String)>,
 }
 
 /// Why a request was not authorized.
@@ -74,9 +76,23 @@ impl Authorizer {
             tracing::error!(error = %e, "loading policies failed");
             AuthzError::Internal
         })?;
+        let tags = match principal.username() {
+            Some(name) => app
+                .iam
+                .user_tags(principal.account(), name)
+                .map_err(|e| {
+                    tracing::error!(error = %e, "loading principal tags failed");
+                    AuthzError::Internal
+                })?
+                .into_iter()
+                .map(|t| (t.key, t.value))
+                .collect(),
+            None => Vec::new(),
+        };
         let compiled = Arc::new(Compiled {
             identity: parse_all(policies.identity),
             boundary: policies.boundary.map(|b| parse_all(vec![b])),
+            tags,
         });
         self.cache
             .lock()
@@ -116,8 +132,8 @@ impl Authorizer {
         if principal.is_root() {
             return Ok(());
         }
-        let ctx = self.context(app, caller, check, parts, peer);
         let compiled = self.compiled(app, principal)?;
+        let ctx = self.context(app, caller, check, parts, peer, &compiled.tags);
         let identity: Vec<PolicySource<'_>> = compiled
             .identity
             .iter()
@@ -145,6 +161,7 @@ impl Authorizer {
         check: &Check,
         parts: &http::request::Parts,
         peer: Option<Peer>,
+        principal_tags: &[(String, String)],
     ) -> RequestContext {
         let p = &caller.principal;
         let now = app.clock.now();
@@ -158,6 +175,9 @@ impl Authorizer {
         ctx.set("aws:RequestedRegion", app.region.clone());
         if let Some(name) = p.username() {
             ctx.set("aws:username", name);
+        }
+        for (key, value) in principal_tags {
+            ctx.set(&format!("aws:PrincipalTag/{key}"), value.clone());
         }
         if let Some(peer) = peer {
             ctx.set("aws:SourceIp", peer.addr.ip().to_string());

@@ -337,7 +337,7 @@ fn admit(
 
 /// The authorization question for `target`, for one ref or for none.
 fn check(app: &App, caller: &Caller, target: &Target, reference: Option<&str>) -> Check {
-    Check {
+    let mut check = Check {
         action: target.service.action().to_owned(),
         resource: format!(
             "arn:aws:codecommit:{}:{}:{}",
@@ -348,7 +348,9 @@ fn check(app: &App, caller: &Caller, target: &Target, reference: Option<&str>) -
         context: reference
             .map(|r| vec![("codecommit:References".to_owned(), vec![r.to_owned()])])
             .unwrap_or_default(),
-    }
+    };
+    crate::ops::add_resource_tags(app, caller, &app.region, std::slice::from_mut(&mut check));
+    check
 }
 
 fn authorize(

@@ -63,7 +63,9 @@ pub fn authorization_checks(app: &App, req: &OperationRequest<'_>) -> Result<Vec
                 gitward_git::validate::repository_arn(arn)?;
             }
             let mut checks = codecommit_checks(req);
-            add_resource_tags(app, req, &mut checks);
+            if req.operation != "CreateRepository" {
+                add_resource_tags(app, req.caller, req.region, &mut checks);
+            }
             Ok(checks)
         }
     }
@@ -174,13 +176,10 @@ fn tag_keys_context(check: Check, tags: Option<&Value>) -> Check {
 
 /// Fills `aws:ResourceTag/KEY` for checks on an existing repository of the caller's account
 /// and region (CreateRepository's resource does not exist yet, so it gets none).
-fn add_resource_tags(app: &App, req: &OperationRequest<'_>, checks: &mut [Check]) {
-    if req.operation == "CreateRepository" {
-        return;
-    }
-    let prefix = format!("arn:aws:codecommit:{}:{}:", req.region, req.account());
-    let Ok(scope) = gitward_git::Scope::new(req.caller.principal.account().clone(), req.region)
-    else {
+pub(crate) fn add_resource_tags(app: &App, caller: &Caller, region: &str, checks: &mut [Check]) {
+    let account = caller.principal.account();
+    let prefix = format!("arn:aws:codecommit:{region}:{account}:");
+    let Ok(scope) = gitward_git::Scope::new(account.clone(), region) else {
         return;
     };
     for check in checks {

@@ -176,6 +176,9 @@ pub fn simulate(
                 ctx.set("aws:userid", p.user_id());
                 if let Some(name) = p.username() {
                     ctx.set("aws:username", name);
+                    for tag in app.iam.user_tags(p.account(), name)? {
+                        ctx.set(&format!("aws:PrincipalTag/{}", tag.key), tag.value);
+                    }
                 }
             }
             context_entries(input, &mut ctx);
