@@ -22,6 +22,10 @@ use tokio::process::{ChildStdin, ChildStdout, Command};
 const GZIP_STEP: usize = 8 * 1024;
 /// A request body that sends nothing for this long is abandoned.
 const BODY_IDLE: Duration = Duration::from_secs(600);
+/// The buffer git's stdout is read into (a pipe holds 64 KiB by default).
+const READ_BUF: usize = 64 * 1024;
+/// Below this much room left in it, a fresh buffer is taken for the next read.
+const READ_MIN: usize = 16 * 1024;
 /// Bytes of git's stderr kept for the log.
 const STDERR_KEPT: usize = 16 * 1024;
 
@@ -307,19 +311,25 @@ fn stream_stdout(
 ) -> Body {
     struct State {
         stdout: ChildStdout,
+        /// Reads land here; each chunk is split off it, so a short read (git often writes
+        /// a 5-byte sideband header alone) does not pin a whole buffer while hyper holds it.
+        buf: BytesMut,
         held: Option<Bytes>,
         done: Option<tokio::sync::oneshot::Receiver<()>>,
     }
     let state = State {
         stdout,
+        buf: BytesMut::new(),
         held: (!first.is_empty()).then_some(first),
         done: Some(done),
     };
     let stream = futures_util::stream::unfold(Some(state), |state| async move {
         let mut st = state?;
         loop {
-            let mut buf = BytesMut::with_capacity(64 * 1024);
-            match st.stdout.read_buf(&mut buf).await {
+            if st.buf.capacity() - st.buf.len() < READ_MIN {
+                st.buf.reserve(READ_BUF);
+            }
+            match st.stdout.read_buf(&mut st.buf).await {
                 Ok(0) => {
                     if let Some(done) = st.done.take() {
                         let _ = done.await;
@@ -327,7 +337,8 @@ fn stream_stdout(
                     return st.held.take().map(|h| (Ok::<_, std::io::Error>(h), None));
                 }
                 Ok(_) => {
-                    if let Some(prev) = st.held.replace(buf.freeze()) {
+                    let chunk = st.buf.split().freeze();
+                    if let Some(prev) = st.held.replace(chunk) {
                         return Some((Ok(prev), Some(st)));
                     }
                 }
