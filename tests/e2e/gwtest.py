@@ -203,6 +203,7 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
         self.endpoint: str | None = None
         self.starts = 0
+        self.extra_args: list[str] = []
         log_dir.mkdir(parents=True, exist_ok=True)
 
     # -- data dir commands -------------------------------------------------------------
@@ -265,6 +266,7 @@ class Server:
             cmd += ["--region", self.region]
         if self.insecure_http:
             cmd.append("--insecure-http")
+        cmd += self.extra_args
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.setdefault("RUST_BACKTRACE", "1")
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:

@@ -52,6 +52,16 @@ pub fn unknown_access_key(svc: Service) -> ApiError {
     }
 }
 
+/// Temporary credentials past their expiry (FACTS §1.3): query `ExpiredToken` (403), JSON
+/// `ExpiredTokenException` (400).
+pub fn expired_token(svc: Service) -> ApiError {
+    const MESSAGE: &str = "The security token included in the request is expired";
+    match svc.protocol() {
+        Protocol::Query => ApiError::new("ExpiredToken", MESSAGE, 403),
+        Protocol::Json => ApiError::new("ExpiredTokenException", MESSAGE, 400),
+    }
+}
+
 /// A request that policy evaluation denied; `message` is AWS's "User: … is not authorized
 /// to perform: …" sentence.
 pub fn access_denied(svc: Service, message: String) -> ApiError {

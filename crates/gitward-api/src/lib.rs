@@ -47,7 +47,7 @@ pub mod query;
 mod timestamp;
 mod validate;
 
-pub use domain::{access_denied, auth_error, unknown_access_key};
+pub use domain::{access_denied, auth_error, expired_token, unknown_access_key};
 pub use error::{ApiError, INTERNAL_MESSAGE, error_code_status};
 pub use model::{ErrorShape, MemberRef, Operation, ServiceModel, Shape, ShapeType, model};
 pub use validate::validate;

@@ -29,6 +29,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub region: String,
     pub authorizer: Authorizer,
+    /// Sealing keys of temporary credentials.
+    pub sessions: crate::sessions::Sessions,
     /// Failed Git sign-ins, for slowing down and locking out guessing.
     pub auth_throttle: crate::throttle::AuthThrottle,
 }
@@ -110,6 +112,7 @@ fn process(
     let fail = |e: ApiError| (Some(service), e);
     let payload_hash = hex::encode(Sha256::digest(body));
     let caller = authn::authenticate(app, parts, &payload_hash, service).map_err(fail)?;
+    session_limits(&caller, service, &routed.operation).map_err(fail)?;
     let input = decode(&routed, body).map_err(fail)?;
     let request = ops::OperationRequest {
         service,
@@ -126,6 +129,41 @@ fn process(
     }
     let output = handlers::dispatch(app, &request).map_err(fail)?;
     Ok((service, routed.operation, output))
+}
+
+/// What temporary credentials may not do at all, whatever the policies say (FACTS §3.1):
+/// GetSessionToken credentials call IAM only with MFA, and of STS only AssumeRole and
+/// GetCallerIdentity.
+fn session_limits(
+    caller: &authn::Caller,
+    service: Service,
+    operation: &str,
+) -> Result<(), ApiError> {
+    let Some(session) = &caller.session else {
+        return Ok(());
+    };
+    if session.source != gitward_sts::SessionSource::GetSessionToken {
+        return Ok(());
+    }
+    let refuse = |why: &str| {
+        Err(gitward_api::access_denied(
+            service,
+            format!(
+                "User: {} is not authorized to perform: {}:{operation} because {why}",
+                session.principal_arn(),
+                service.signing_name()
+            ),
+        ))
+    };
+    match service {
+        Service::Iam if !session.mfa_authenticated => {
+            refuse("credentials from GetSessionToken without MFA cannot call the IAM API")
+        }
+        Service::Sts if !matches!(operation, "GetCallerIdentity" | "AssumeRole") => refuse(
+            "credentials from GetSessionToken can only call sts:AssumeRole and sts:GetCallerIdentity",
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Step 1: which service and operation, from `X-Amz-Target` or `Action` + `Version`.
@@ -192,9 +230,18 @@ fn decode(routed: &Routed, body: &[u8]) -> Result<serde_json::Value, ApiError> {
     let service = routed.service;
     match service.protocol() {
         WireProtocol::Query => {
-            let input =
+            let mut input =
                 gitward_api::query::decode_input(service, &routed.operation, &routed.pairs)?;
+            // STS checks DurationSeconds itself: its lower bound is a server setting
+            // (`--sts-min-duration-seconds`), and its messages are STS's own.
+            let duration = match (service, input.as_object_mut()) {
+                (Service::Sts, Some(m)) => m.remove("DurationSeconds"),
+                _ => None,
+            };
             gitward_api::validate(service, &routed.operation, &input)?;
+            if let (Some(d), Some(m)) = (duration, input.as_object_mut()) {
+                m.insert("DurationSeconds".to_owned(), d);
+            }
             Ok(input)
         }
         WireProtocol::Json => gitward_api::json::decode_input(service, &routed.operation, body),

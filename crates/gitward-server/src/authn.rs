@@ -10,6 +10,18 @@ use gitward_sigv4::HttpRequest;
 pub struct Caller {
     /// Who signed.
     pub principal: Principal,
+    /// The session, when the request was signed with temporary credentials.
+    pub session: Option<std::sync::Arc<gitward_sts::SessionClaims>>,
+}
+
+impl Caller {
+    /// A caller with long-term credentials.
+    pub fn long_term(principal: Principal) -> Self {
+        Self {
+            principal,
+            session: None,
+        }
+    }
 }
 
 /// Verifies the request's signature and returns who made it.
@@ -43,6 +55,9 @@ pub fn authenticate(
     gitward_sigv4::check_scope(&parsed, service.signing_name(), region)
         .map_err(|e| gitward_api::auth_error(service, &e))?;
 
+    if parsed.access_key_id.starts_with("ASIA") {
+        return authenticate_session(app, &req, &parsed, service);
+    }
     let found = app
         .iam
         .lookup_access_key(&parsed.access_key_id)
@@ -71,5 +86,34 @@ pub fn authenticate(
     {
         tracing::warn!(error = %e, "could not record access key use");
     }
-    Ok(Caller { principal })
+    Ok(Caller::long_term(principal))
+}
+
+/// Temporary credentials: open the sealed token, check the signature with the session's
+/// secret, and act as the session's principal if it still exists.
+fn authenticate_session(
+    app: &App,
+    req: &HttpRequest<'_>,
+    parsed: &gitward_sigv4::ParsedAuth,
+    service: Service,
+) -> Result<Caller, ApiError> {
+    let Some(token) = parsed.security_token.as_deref() else {
+        return Err(gitward_api::unknown_access_key(service));
+    };
+    let now = app.clock.now();
+    let claims = match app.sessions.open(token, &parsed.access_key_id, now) {
+        Ok(c) => c,
+        Err(gitward_sts::TokenError::Expired { .. }) => {
+            return Err(gitward_api::expired_token(service));
+        }
+        Err(_) => return Err(gitward_api::unknown_access_key(service)),
+    };
+    gitward_sigv4::verify(req, parsed, &claims.secret_access_key, now)
+        .map_err(|e| gitward_api::auth_error(service, &e))?;
+    let principal = crate::sessions::principal_of(app, &claims)
+        .ok_or_else(|| gitward_api::unknown_access_key(service))?;
+    Ok(Caller {
+        principal,
+        session: Some(std::sync::Arc::new(claims)),
+    })
 }

@@ -176,6 +176,19 @@ impl Authorizer {
         if let Some(name) = p.username() {
             ctx.set("aws:username", name);
         }
+        if let Some(session) = &caller.session {
+            ctx.set(
+                "aws:TokenIssueTime",
+                gitward_core::iso8601(session.issue_time()),
+            );
+            ctx.set(
+                "aws:MultiFactorAuthPresent",
+                session.mfa_authenticated.to_string(),
+            );
+            if let Some(age) = session.mfa_age(now) {
+                ctx.set("aws:MultiFactorAuthAge", age.to_string());
+            }
+        }
         for (key, value) in principal_tags {
             ctx.set(&format!("aws:PrincipalTag/{key}"), value.clone());
         }

@@ -56,6 +56,10 @@ pub struct ServeArgs {
         default_value_t = 200
     )]
     pub auth_max_failures_per_address: u32,
+    /// The shortest session STS grants, in seconds. AWS's is 900; tests set it to a few
+    /// seconds to see credentials expire without waiting 15 minutes.
+    #[arg(long, env = "GITWARD_STS_MIN_DURATION_SECONDS", default_value_t = 900)]
+    pub sts_min_duration_seconds: i64,
     /// How long failures are remembered and a lockout lasts, in seconds.
     #[arg(long, env = "GITWARD_AUTH_LOCKOUT_SECONDS", default_value_t = 300)]
     pub auth_lockout_seconds: u64,

@@ -10,6 +10,7 @@ mod handlers;
 mod listener;
 mod ops;
 mod serve;
+mod sessions;
 mod simulate;
 mod throttle;
 mod tls;

@@ -73,7 +73,8 @@ pub fn authorization_checks(app: &App, req: &OperationRequest<'_>) -> Result<Vec
 
 fn sts_checks(req: &OperationRequest<'_>) -> Vec<Check> {
     match req.operation {
-        "GetCallerIdentity" => Vec::new(),
+        // Neither is ever denied by policy (STS-model docs).
+        "GetCallerIdentity" | "GetSessionToken" => Vec::new(),
         op => vec![Check::new("sts", op, "*".to_owned())],
     }
 }
@@ -299,6 +300,7 @@ mod tests {
             region: "us-east-1".into(),
             authorizer: Authorizer::default(),
             auth_throttle: crate::throttle::AuthThrottle::default(),
+            sessions: crate::sessions::Sessions::for_tests(),
         }
     }
 
@@ -459,11 +461,9 @@ mod tests {
     fn every_supported_operation_declares_its_action_and_resource() {
         let dir = tempfile::tempdir().expect("tempdir");
         let app = app(dir.path());
-        let caller = Caller {
-            principal: Principal::Root {
-                account: AccountId::parse(ACCT).expect("acct"),
-            },
-        };
+        let caller = Caller::long_term(Principal::Root {
+            account: AccountId::parse(ACCT).expect("acct"),
+        });
         let table = table();
         for service in [Service::Iam, Service::CodeCommit] {
             for op in gitward_api::model(service).operation_names() {
@@ -499,11 +499,9 @@ mod tests {
     fn branch_operations_carry_the_reference_and_get_caller_identity_is_never_checked() {
         let dir = tempfile::tempdir().expect("tempdir");
         let app = app(dir.path());
-        let caller = Caller {
-            principal: Principal::Root {
-                account: AccountId::parse(ACCT).expect("acct"),
-            },
-        };
+        let caller = Caller::long_term(Principal::Root {
+            account: AccountId::parse(ACCT).expect("acct"),
+        });
         let input = json!({"repositoryName": "r", "branchName": "main"});
         let req = OperationRequest {
             service: Service::CodeCommit,

@@ -77,6 +77,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         clock,
         region: args.region.clone(),
         authorizer: Authorizer::default(),
+        sessions: crate::sessions::Sessions::load_or_create(
+            &args.data_dir.join("keys"),
+            args.sts_min_duration_seconds,
+        )?,
         auth_throttle: AuthThrottle::new(ThrottleConfig {
             max_failures_per_name: args.auth_max_failures,
             max_failures_per_address: args.auth_max_failures_per_address,

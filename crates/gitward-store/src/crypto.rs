@@ -47,25 +47,7 @@ impl MasterKey {
 
     /// Loads the key from `path`, creating it (mode 0600) with fresh random bytes if absent.
     pub fn load_or_create(path: &Path) -> Result<Self, MasterKeyError> {
-        let io = |source| MasterKeyError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let arr: [u8; 32] = bytes
-                    .try_into()
-                    .map_err(|_| MasterKeyError::BadLength(path.display().to_string()))?;
-                Ok(Self(arr))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut b = [0u8; 32];
-                getrandom::fill(&mut b).map_err(|_| MasterKeyError::Random)?;
-                write_private(path, &b).map_err(io)?;
-                Ok(Self(b))
-            }
-            Err(e) => Err(io(e)),
-        }
+        load_or_create_key_file(path).map(Self)
     }
 
     /// Seals `secret`, binding it to `context` (e.g. the access key id) so a sealed value
@@ -122,6 +104,26 @@ impl MasterKey {
         String::from_utf8(pt)
             .map(Secret::new)
             .map_err(|_| MasterKeyError::Unseal)
+    }
+}
+
+/// Reads a 32-byte key file, creating it (mode 0600) with fresh random bytes if absent.
+pub fn load_or_create_key_file(path: &Path) -> Result<[u8; 32], MasterKeyError> {
+    let io = |source| MasterKeyError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => bytes
+            .try_into()
+            .map_err(|_| MasterKeyError::BadLength(path.display().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut b = [0u8; 32];
+            getrandom::fill(&mut b).map_err(|_| MasterKeyError::Random)?;
+            write_private(path, &b).map_err(io)?;
+            Ok(b)
+        }
+        Err(e) => Err(io(e)),
     }
 }
 

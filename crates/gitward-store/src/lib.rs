@@ -10,5 +10,5 @@ mod db;
 mod iam;
 mod repos;
 
-pub use crypto::{MasterKey, MasterKeyError, write_private};
+pub use crypto::{MasterKey, MasterKeyError, load_or_create_key_file, write_private};
 pub use db::{Db, DbError};

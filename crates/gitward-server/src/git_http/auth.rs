@@ -28,13 +28,15 @@ pub(super) fn authenticate(
     let (user, password) = basic_credentials(value)
         .ok_or_else(|| challenge("unsupported credentials: use HTTP Basic authentication"))?;
     let addr = peer.map(|p| p.addr.ip());
+    // The name failures are counted under: never the session token of `AKID%TOKEN`.
+    let who = user.split('%').next().unwrap_or_default().to_owned();
     let now = app.clock.now();
-    if let Err(wait) = app.auth_throttle.check(&user, addr, now) {
+    if let Err(wait) = app.auth_throttle.check(&who, addr, now) {
         return Err(Refusal::new(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
                 "Rate Exceeded: too many failed sign-ins for {}; try again in {wait} s",
-                printable(&user)
+                printable(&who)
             ),
         ));
     }
@@ -45,11 +47,11 @@ pub(super) fn authenticate(
     };
     match outcome {
         Ok(caller) => {
-            app.auth_throttle.success(&user);
+            app.auth_throttle.success(&who);
             Ok(caller)
         }
         Err(mut refusal) if refusal.status == StatusCode::FORBIDDEN => {
-            refusal.delay = app.auth_throttle.failure(&user, addr, now);
+            refusal.delay = app.auth_throttle.failure(&who, addr, now);
             Err(refusal)
         }
         Err(refusal) => Err(refusal),
@@ -70,9 +72,7 @@ fn git_credentials(app: &App, user: &str, password: &str) -> Result<Caller, Refu
             Refusal::internal()
         })?;
     match found {
-        Some(u) => Ok(Caller {
-            principal: Principal::User(u),
-        }),
+        Some(u) => Ok(Caller::long_term(Principal::User(u))),
         None => Err(Refusal::forbidden(format!(
             "invalid Git credentials for {}: the user name or password is wrong, or the credential is inactive \
              (the password is neither a Git credentials password nor a SigV4 password of the form YYYYMMDDTHHMMSSZ<signature>)",
@@ -89,20 +89,30 @@ fn sigv4_password(
     user: &str,
     password: &str,
 ) -> Result<Caller, Refusal> {
-    if user.contains('%') {
-        return Err(Refusal::forbidden(
-            "temporary (session) credentials are not supported yet: use an access key without a session token",
-        ));
-    }
-    let found = app.iam.lookup_access_key(user).map_err(|e| {
-        tracing::error!(error = %e, "access key lookup failed");
-        Refusal::internal()
-    })?;
-    let Some((principal, key, secret)) = found else {
-        return Err(Refusal::forbidden(format!(
-            "the access key {} does not exist",
-            printable(user)
-        )));
+    // Temporary credentials travel as `AKID%TOKEN` (FACTS §2.1): split on the first `%`.
+    let session = match user.split_once('%') {
+        Some((akid, token)) => Some(open_session(app, akid, token)?),
+        None => None,
+    };
+    let (principal, key, secret) = match &session {
+        Some(claims) => {
+            let principal = crate::sessions::principal_of(app, claims)
+                .ok_or_else(|| Refusal::forbidden("the session's user no longer exists"))?;
+            (principal, None, claims.secret_access_key.clone())
+        }
+        None => {
+            let found = app.iam.lookup_access_key(user).map_err(|e| {
+                tracing::error!(error = %e, "access key lookup failed");
+                Refusal::internal()
+            })?;
+            let Some((principal, key, secret)) = found else {
+                return Err(Refusal::forbidden(format!(
+                    "the access key {} does not exist",
+                    printable(user)
+                )));
+            };
+            (principal, Some(key), secret)
+        }
     };
     let host = parts
         .headers
@@ -127,6 +137,12 @@ fn sigv4_password(
         )),
         other => Refusal::forbidden(other.to_string()),
     })?;
+    let Some(key) = key else {
+        return Ok(Caller {
+            principal,
+            session: session.map(std::sync::Arc::new),
+        });
+    };
     if key.status != KeyStatus::Active {
         // Said only to whoever holds the secret: the signature has been checked.
         return Err(Refusal::forbidden(format!(
@@ -141,7 +157,26 @@ fn sigv4_password(
     if stale && let Err(e) = app.iam.record_key_use(&key.id, "codecommit", region) {
         tracing::warn!(error = %e, "could not record access key use");
     }
-    Ok(Caller { principal })
+    Ok(Caller::long_term(principal))
+}
+
+/// Opens the session token of `AKID%TOKEN`; refusals say why without revealing the token.
+fn open_session(app: &App, akid: &str, token: &str) -> Result<gitward_sts::SessionClaims, Refusal> {
+    app.sessions
+        .open(token, akid, app.clock.now())
+        .map_err(|e| match e {
+            gitward_sts::TokenError::Expired { expired_at } => Refusal::forbidden(format!(
+                "credentials expired at {}: get new temporary credentials",
+                gitward_core::iso8601(
+                    time::OffsetDateTime::from_unix_timestamp(expired_at)
+                        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+                )
+            )),
+            _ => Refusal::forbidden(format!(
+                "the session token presented with {} is invalid",
+                printable(akid)
+            )),
+        })
 }
 
 /// `(user, password)` of a Basic `Authorization` header.
