@@ -35,6 +35,37 @@ pub struct App {
     pub auth_throttle: crate::throttle::AuthThrottle,
 }
 
+impl App {
+    /// An app over an in-memory database and a fixed clock, for unit tests.
+    #[cfg(test)]
+    pub fn for_tests(repos_root: &std::path::Path) -> Self {
+        let db = Arc::new(
+            gitward_store::Db::open_in_memory(gitward_store::MasterKey::from_bytes([0; 32]))
+                .expect("an in-memory database opens"),
+        );
+        let clock: Arc<dyn Clock> = Arc::new(gitward_core::FixedClock::new(
+            time::macros::datetime!(2026-11-22 00:00 UTC),
+        ));
+        Self {
+            iam: IamService::new(db.clone(), clock.clone()),
+            repos: RepoService::new(
+                db,
+                repos_root.to_path_buf(),
+                clock.clone(),
+                gitward_git::PublicUrls {
+                    http_base: "https://h".into(),
+                    ssh_base: "ssh://h".into(),
+                },
+            ),
+            clock,
+            region: "us-east-1".into(),
+            authorizer: Authorizer::default(),
+            auth_throttle: crate::throttle::AuthThrottle::default(),
+            sessions: crate::sessions::Sessions::for_tests(),
+        }
+    }
+}
+
 /// The HTTP routes of the server.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()

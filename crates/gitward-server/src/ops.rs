@@ -281,27 +281,7 @@ mod tests {
     const ACCT: &str = "123456789012";
 
     fn app(dir: &std::path::Path) -> App {
-        let db = Arc::new(Db::open_in_memory(MasterKey::from_bytes([0; 32])).expect("db"));
-        let clock: Arc<dyn gitward_core::Clock> = Arc::new(FixedClock::new(
-            time::macros::datetime!(2026-11-22 00:00 UTC),
-        ));
-        App {
-            iam: IamService::new(db.clone(), clock.clone()),
-            repos: RepoService::new(
-                db,
-                dir.to_path_buf(),
-                clock.clone(),
-                PublicUrls {
-                    http_base: "https://h".into(),
-                    ssh_base: "ssh://h".into(),
-                },
-            ),
-            clock,
-            region: "us-east-1".into(),
-            authorizer: Authorizer::default(),
-            auth_throttle: crate::throttle::AuthThrottle::default(),
-            sessions: crate::sessions::Sessions::for_tests(),
-        }
+        App::for_tests(dir)
     }
 
     /// (service, operation, input, action, resource) for every supported operation.

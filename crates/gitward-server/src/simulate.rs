@@ -242,3 +242,86 @@ pub fn simulate(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// Issue 4, acceptance 3: for every documented case of gitward-policy's AWS-doc suite
+    /// (except session-policy cases, which SimulateCustomPolicy cannot express),
+    /// SimulateCustomPolicy returns the decision the request itself gets.
+    #[test]
+    fn simulator_agrees_with_every_documented_case() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = App::for_tests(dir.path());
+        let account = AccountId::parse("123456789012").expect("account");
+        let cases =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../gitward-policy/tests/cases");
+        let (mut ran, mut failures) = (0, Vec::new());
+        for entry in std::fs::read_dir(&cases).expect("the case directory") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let page: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+            for group in page["groups"].as_array().expect("groups") {
+                if group.get("session").is_some() {
+                    continue;
+                }
+                let docs = |key: &str| -> Vec<Value> {
+                    group
+                        .get(key)
+                        .and_then(Value::as_array)
+                        .map(|a| a.iter().map(|d| Value::String(d.to_string())).collect())
+                        .unwrap_or_default()
+                };
+                for req in group["requests"].as_array().expect("requests") {
+                    let context: Vec<Value> = req
+                        .get("context")
+                        .and_then(Value::as_object)
+                        .map(|m| {
+                            m.iter()
+                                .map(|(k, v)| match v {
+                                    Value::Array(vs) => serde_json::json!({"ContextKeyName": k, "ContextKeyValues": vs, "ContextKeyType": "stringList"}),
+                                    other => serde_json::json!({"ContextKeyName": k, "ContextKeyValues": [other.as_str().unwrap_or_default()], "ContextKeyType": "string"}),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let mut input = serde_json::json!({
+                        "PolicyInputList": docs("identity"),
+                        "ActionNames": [req["action"]],
+                        "ResourceArns": [req["resource"]],
+                        "ContextEntries": context,
+                    });
+                    let boundary = docs("boundary");
+                    if !boundary.is_empty() {
+                        input["PermissionsBoundaryPolicyInputList"] = Value::Array(boundary);
+                    }
+                    let out =
+                        simulate(&app, &account, &Input(&input), true).expect("simulation runs");
+                    let got = out["EvaluationResults"][0]["EvalDecision"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    ran += 1;
+                    if got != req["expect"].as_str().unwrap_or_default() {
+                        failures.push(format!(
+                            "{} / {} / {}: expected {}, simulator said {got}",
+                            page["page"], group["name"], req["name"], req["expect"]
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(ran >= 200, "only {ran} cases ran");
+        assert!(
+            failures.is_empty(),
+            "{} of {ran} cases disagree:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}
