@@ -270,13 +270,9 @@ fn codecommit_checks(req: &OperationRequest<'_>) -> Vec<Check> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::authz::Authorizer;
-    use gitward_core::{AccountId, FixedClock};
-    use gitward_git::{PublicUrls, RepoService};
-    use gitward_iam::{IamService, Principal};
-    use gitward_store::{Db, MasterKey};
+    use gitward_core::AccountId;
+    use gitward_iam::Principal;
     use serde_json::json;
-    use std::sync::Arc;
 
     const ACCT: &str = "123456789012";
 
