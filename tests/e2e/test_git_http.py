@@ -409,7 +409,7 @@ def test_password_checks(server, root_a, make_user, git_for, tmp_path):
     code, body = status("AKIAIOSFODNN7EXAMPLE", good)
     assert code == 403 and "does not exist" in body, body
     code, body = status(key + "%FQoGZXIvYXdzEXAMPLETOKEN", good)
-    assert code == 403 and "session" in body and "not supported yet" in body, body
+    assert code == 403 and "session token" in body and "is invalid" in body, body
     code, body = status(key, "not-a-sigv4-password")
     assert code == 403 and "not a CodeCommit signed password" in body, body
 
