@@ -249,7 +249,7 @@ fn botocore_parses_encoded_responses() {
     let validation = validate(
         Service::Sts,
         "AssumeRole",
-        &json!({"RoleArn": "arn:aws:iam::123456789012:role/r", "RoleSessionName": "a b"}),
+        &json!({"RoleArn": "arn:aws:iam::123456789012:role/r", "RoleSessionName": "a/b"}),
     )
     .expect_err("invalid session name");
     let cases = vec![

@@ -59,6 +59,10 @@ impl IamError {
         Self::NoSuchEntity(format!("The group with name {name} cannot be found."))
     }
 
+    pub(crate) fn no_role(name: &str) -> Self {
+        Self::NoSuchEntity(format!("The role with name {name} cannot be found."))
+    }
+
     pub(crate) fn no_policy(arn: &str) -> Self {
         Self::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."))
     }

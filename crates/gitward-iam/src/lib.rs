@@ -9,6 +9,7 @@ mod error;
 mod managed;
 mod model;
 mod principal;
+mod roles;
 mod service;
 mod store;
 mod validate;
@@ -17,8 +18,9 @@ pub use error::IamError;
 pub use managed::{AwsManagedPolicy, aws_managed_policies, aws_managed_policy};
 pub use model::{
     AccessKey, Account, CODECOMMIT_SERVICE, Group, KeyStatus, LastUsed, ManagedPolicy, OwnerKind,
-    PolicyVersion, ServiceCredential, Tag, User,
+    PolicyVersion, Role, ServiceCredential, Tag, User,
 };
 pub use principal::{AppliedPolicy, PolicyOrigin, Principal, PrincipalPolicies};
-pub use service::{IamService, NewAccessKey, Page, PolicyView};
+pub use roles::{NewRole, RoleUpdate};
+pub use service::{IamService, NewAccessKey, Page, PolicyEntities, PolicyView};
 pub use store::IamStore;

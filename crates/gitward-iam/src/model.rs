@@ -64,6 +64,41 @@ impl Group {
     }
 }
 
+/// An IAM role: an identity without long-term credentials, assumed through STS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// Owning account.
+    pub account: AccountId,
+    /// Name as created (unique case-insensitively in the account).
+    pub name: String,
+    /// Unique id, `AROA…`.
+    pub role_id: String,
+    /// Path, `/` by default.
+    pub path: String,
+    /// Creation time.
+    pub created: OffsetDateTime,
+    /// The trust policy (`AssumeRolePolicyDocument`), as given.
+    pub trust_policy: String,
+    /// Description, if any.
+    pub description: Option<String>,
+    /// Longest session AssumeRole may grant, 3600..=43200 seconds.
+    pub max_session_duration: i64,
+    /// ARN of the managed policy used as permissions boundary, if any.
+    pub boundary_arn: Option<String>,
+    /// When a session of the role last made a request, and in which region.
+    pub last_used: Option<(OffsetDateTime, String)>,
+}
+
+impl Role {
+    /// `arn:aws:iam::ACCOUNT:role/PATH/NAME`.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:role{}{}",
+            self.account, self.path, self.name
+        )
+    }
+}
+
 /// A tag on an IAM entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
@@ -172,6 +207,8 @@ pub enum OwnerKind {
     User,
     /// An IAM group.
     Group,
+    /// An IAM role.
+    Role,
 }
 
 impl OwnerKind {
@@ -180,6 +217,7 @@ impl OwnerKind {
         match self {
             Self::User => "user",
             Self::Group => "group",
+            Self::Role => "role",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Who is making a request.
 
-use crate::model::User;
+use crate::model::{Role, User};
 use gitward_core::AccountId;
 
 /// An authenticated identity.
@@ -13,6 +13,9 @@ pub enum Principal {
     },
     /// An IAM user.
     User(User),
+    /// An IAM role, acting through one of its sessions (the session's claims say which;
+    /// a role never signs requests itself).
+    Role(Role),
 }
 
 impl Principal {
@@ -21,6 +24,7 @@ impl Principal {
         match self {
             Self::Root { account } => account,
             Self::User(u) => &u.account,
+            Self::Role(r) => &r.account,
         }
     }
 
@@ -29,6 +33,7 @@ impl Principal {
         match self {
             Self::Root { account } => format!("arn:aws:iam::{account}:root"),
             Self::User(u) => u.arn(),
+            Self::Role(r) => r.arn(),
         }
     }
 
@@ -37,6 +42,7 @@ impl Principal {
         match self {
             Self::Root { account } => account.to_string(),
             Self::User(u) => u.user_id.clone(),
+            Self::Role(r) => r.role_id.clone(),
         }
     }
 
@@ -45,6 +51,7 @@ impl Principal {
         match self {
             Self::Root { .. } => "Account",
             Self::User(_) => "User",
+            Self::Role(_) => "AssumedRole",
         }
     }
 
@@ -53,6 +60,7 @@ impl Principal {
         match self {
             Self::Root { .. } => None,
             Self::User(u) => Some(&u.name),
+            Self::Role(_) => None,
         }
     }
 
@@ -69,6 +77,8 @@ pub enum PolicyOrigin {
     UserInline,
     /// Inline in one of the user's groups.
     GroupInline,
+    /// Inline in a role.
+    RoleInline,
     /// An AWS managed policy.
     AwsManaged,
     /// A customer managed policy.
@@ -81,6 +91,7 @@ impl PolicyOrigin {
         match self {
             Self::UserInline => "user",
             Self::GroupInline => "group",
+            Self::RoleInline => "role",
             Self::AwsManaged => "aws-managed",
             Self::CustomerManaged => "user-managed",
         }
@@ -103,7 +114,7 @@ pub struct AppliedPolicy {
 /// The policy documents that apply to a principal.
 #[derive(Debug, Clone, Default)]
 pub struct PrincipalPolicies {
-    /// Identity-based policies: the user's and its groups', inline and attached.
+    /// Identity-based policies: the user's and its groups' (or the role's), inline and attached.
     pub identity: Vec<AppliedPolicy>,
     /// The permissions boundary, if one is set.
     pub boundary: Option<AppliedPolicy>,

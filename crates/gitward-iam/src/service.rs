@@ -78,8 +78,8 @@ pub struct NewAccessKey {
 /// The IAM domain service.
 #[derive(Debug)]
 pub struct IamService {
-    store: Arc<dyn IamStore>,
-    clock: Arc<dyn Clock>,
+    pub(crate) store: Arc<dyn IamStore>,
+    pub(crate) clock: Arc<dyn Clock>,
     generation: AtomicU64,
 }
 
@@ -89,7 +89,7 @@ impl std::fmt::Debug for dyn IamStore {
     }
 }
 
-fn random<const N: usize>() -> Result<[u8; N], IamError> {
+pub(crate) fn random<const N: usize>() -> Result<[u8; N], IamError> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b)
         .map_err(|_| IamError::Store(StoreError::Backend("random source failed".into())))?;
@@ -120,7 +120,7 @@ fn new_git_password() -> Result<Secret, IamError> {
     Ok(Secret::new(s))
 }
 
-fn conflict_or(e: StoreError, conflict: impl FnOnce() -> IamError) -> IamError {
+pub(crate) fn conflict_or(e: StoreError, conflict: impl FnOnce() -> IamError) -> IamError {
     match e {
         StoreError::Conflict => conflict(),
         other => IamError::Store(other),
@@ -142,7 +142,7 @@ impl IamService {
         self.generation.load(Ordering::Acquire)
     }
 
-    fn changed(&self) {
+    pub(crate) fn changed(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
@@ -203,10 +203,11 @@ impl IamService {
 
     /// The identity-based policies and the boundary that apply to `principal`.
     pub fn identity_policies(&self, principal: &Principal) -> Result<PrincipalPolicies, IamError> {
-        let Principal::User(user) = principal else {
-            return Ok(PrincipalPolicies::default());
-        };
-        self.user_policies(user)
+        match principal {
+            Principal::Root { .. } => Ok(PrincipalPolicies::default()),
+            Principal::User(user) => self.user_policies(user),
+            Principal::Role(role) => self.role_policies(role),
+        }
     }
 
     /// The policies of an IAM user: its own and its groups', inline and attached.
@@ -263,7 +264,7 @@ impl IamService {
         Ok(out)
     }
 
-    fn managed_applied(&self, arn: &str) -> Result<Option<AppliedPolicy>, IamError> {
+    pub(crate) fn managed_applied(&self, arn: &str) -> Result<Option<AppliedPolicy>, IamError> {
         let origin = if aws_managed_policy(arn).is_some() {
             PolicyOrigin::AwsManaged
         } else {
@@ -1124,24 +1125,30 @@ impl IamService {
         Ok(())
     }
 
-    /// ListEntitiesForPolicy: the users and groups of the account it is attached to.
+    /// ListEntitiesForPolicy: the users, groups and roles of the account it is attached to.
     pub fn list_entities_for_policy(
         &self,
         account: &AccountId,
         arn: &str,
-    ) -> Result<(Vec<User>, Vec<Group>), IamError> {
+    ) -> Result<PolicyEntities, IamError> {
         if aws_managed_policy(arn).is_none() {
             self.own_policy(account, arn)?;
         }
         let mut users = Vec::new();
         let mut groups = Vec::new();
+        let mut roles = Vec::new();
         for (kind, name) in self.store.entities_for_policy(account, arn)? {
             match kind {
                 OwnerKind::User => users.extend(self.store.get_user(account, &name)?),
                 OwnerKind::Group => groups.extend(self.store.get_group(account, &name)?),
+                OwnerKind::Role => roles.extend(self.store.get_role(account, &name)?),
             }
         }
-        Ok((users, groups))
+        Ok(PolicyEntities {
+            users,
+            groups,
+            roles,
+        })
     }
 
     /// PutUserPermissionsBoundary / DeleteUserPermissionsBoundary (`None`).
@@ -1183,7 +1190,11 @@ impl IamService {
         Ok(())
     }
 
-    fn require_attachable(&self, account: &AccountId, arn: &str) -> Result<(), IamError> {
+    pub(crate) fn require_attachable(
+        &self,
+        account: &AccountId,
+        arn: &str,
+    ) -> Result<(), IamError> {
         if aws_managed_policy(arn).is_some() {
             return Ok(());
         }
@@ -1206,6 +1217,7 @@ impl IamService {
                 .get_group(account, name)?
                 .ok_or_else(|| IamError::no_group(name))?
                 .name),
+            OwnerKind::Role => Ok(self.get_role(account, name)?.name),
         }
     }
 
@@ -1221,10 +1233,10 @@ impl IamService {
         self.require_attachable(account, arn)?;
         let attached = self.store.list_attached(account, kind, &owner)?;
         if !attached.iter().any(|a| a == arn) && attached.len() >= ATTACHED_PER_ENTITY {
-            let what = if kind == OwnerKind::User {
-                "PoliciesPerUser"
-            } else {
-                "PoliciesPerGroup"
+            let what = match kind {
+                OwnerKind::User => "PoliciesPerUser",
+                OwnerKind::Group => "PoliciesPerGroup",
+                OwnerKind::Role => "PoliciesPerRole",
             };
             return Err(IamError::LimitExceeded(format!(
                 "Cannot exceed quota for {what}: {ATTACHED_PER_ENTITY}"
@@ -1289,6 +1301,7 @@ impl IamService {
         let (quota, what) = match kind {
             OwnerKind::User => (2048, "UserPolicySize"),
             OwnerKind::Group => (5120, "GroupPolicySize"),
+            OwnerKind::Role => (10240, "RolePolicySize"),
         };
         validate::policy_document(document, quota, what)?;
         let others: usize = self
@@ -1368,6 +1381,17 @@ impl IamService {
             .collect();
         Page::of(names, marker, max_items)
     }
+}
+
+/// The entities a managed policy is attached to (ListEntitiesForPolicy).
+#[derive(Debug, Clone, Default)]
+pub struct PolicyEntities {
+    /// Users, by name.
+    pub users: Vec<User>,
+    /// Groups, by name.
+    pub groups: Vec<Group>,
+    /// Roles, by name.
+    pub roles: Vec<crate::model::Role>,
 }
 
 /// A managed policy as GetPolicy/ListPolicies show it, with its attachment count.

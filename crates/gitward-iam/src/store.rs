@@ -1,7 +1,7 @@
 //! What the IAM domain needs from storage. `gitward-store` implements it for SQLite.
 
 use crate::model::{
-    AccessKey, Account, Group, KeyStatus, ManagedPolicy, OwnerKind, PolicyVersion,
+    AccessKey, Account, Group, KeyStatus, ManagedPolicy, OwnerKind, PolicyVersion, Role,
     ServiceCredential, Tag, User,
 };
 use gitward_core::{AccountId, Secret, StoreError};
@@ -87,6 +87,26 @@ pub trait IamStore: Send + Sync {
     fn group_members(&self, account: &AccountId, group: &str) -> Result<Vec<User>, StoreError>;
     /// Groups a user belongs to, sorted by name.
     fn groups_for_user(&self, account: &AccountId, user: &str) -> Result<Vec<Group>, StoreError>;
+
+    /// Adds a role; `Conflict` if the name is taken.
+    fn insert_role(&self, role: &Role) -> Result<(), StoreError>;
+    /// One role by name.
+    fn get_role(&self, account: &AccountId, name: &str) -> Result<Option<Role>, StoreError>;
+    /// All roles of the account, sorted by name.
+    fn list_roles(&self, account: &AccountId) -> Result<Vec<Role>, StoreError>;
+    /// Rewrites a role's changeable fields (trust policy, description, maximum session
+    /// duration, boundary), found by account and name.
+    fn update_role(&self, role: &Role) -> Result<(), StoreError>;
+    /// Records that a session of the role made a request.
+    fn record_role_use(
+        &self,
+        account: &AccountId,
+        name: &str,
+        at: OffsetDateTime,
+        region: &str,
+    ) -> Result<(), StoreError>;
+    /// Removes a role row and its tags (the service has checked for dependents).
+    fn delete_role(&self, account: &AccountId, name: &str) -> Result<(), StoreError>;
 
     /// Adds an access key with its secret (sealed at rest by the store).
     fn insert_access_key(&self, key: &AccessKey, secret: &Secret) -> Result<(), StoreError>;

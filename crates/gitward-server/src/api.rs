@@ -151,6 +151,7 @@ fn process(
         input: &input,
         caller: &caller,
         region: &app.region,
+        transport: Some((parts, peer)),
     };
     let checks = ops::authorization_checks(app, &request).map_err(fail)?;
     for check in &checks {
@@ -164,7 +165,8 @@ fn process(
 
 /// What temporary credentials may not do at all, whatever the policies say (FACTS §3.1):
 /// GetSessionToken credentials call IAM only with MFA, and of STS only AssumeRole and
-/// GetCallerIdentity.
+/// GetCallerIdentity; federated users call no IAM and of STS only GetCallerIdentity; role
+/// sessions cannot ask for GetSessionToken or GetFederationToken.
 fn session_limits(
     caller: &authn::Caller,
     service: Service,
@@ -173,9 +175,6 @@ fn session_limits(
     let Some(session) = &caller.session else {
         return Ok(());
     };
-    if session.source != gitward_sts::SessionSource::GetSessionToken {
-        return Ok(());
-    }
     let refuse = |why: &str| {
         Err(gitward_api::access_denied(
             service,
@@ -186,13 +185,27 @@ fn session_limits(
             ),
         ))
     };
-    match service {
-        Service::Iam if !session.mfa_authenticated => {
+    use gitward_sts::SessionSource as S;
+    match (session.source, service) {
+        (S::GetSessionToken, Service::Iam) if !session.mfa_authenticated => {
             refuse("credentials from GetSessionToken without MFA cannot call the IAM API")
         }
-        Service::Sts if !matches!(operation, "GetCallerIdentity" | "AssumeRole") => refuse(
-            "credentials from GetSessionToken can only call sts:AssumeRole and sts:GetCallerIdentity",
-        ),
+        (S::GetSessionToken, Service::Sts)
+            if !matches!(operation, "GetCallerIdentity" | "AssumeRole") =>
+        {
+            refuse(
+                "credentials from GetSessionToken can only call sts:AssumeRole and sts:GetCallerIdentity",
+            )
+        }
+        (S::GetFederationToken, Service::Iam) => refuse("federated users cannot call the IAM API"),
+        (S::GetFederationToken, Service::Sts) if operation != "GetCallerIdentity" => {
+            refuse("federated users can only call sts:GetCallerIdentity")
+        }
+        (S::AssumeRole | S::AssumeRoleWithSaml | S::AssumeRoleWithWebIdentity, Service::Sts)
+            if matches!(operation, "GetSessionToken" | "GetFederationToken") =>
+        {
+            refuse("role sessions cannot call GetSessionToken or GetFederationToken")
+        }
         _ => Ok(()),
     }
 }

@@ -22,6 +22,15 @@ impl Caller {
             session: None,
         }
     }
+
+    /// The caller's ARN as AWS shows it in errors and GetCallerIdentity: the session's
+    /// (`…:assumed-role/ROLE/SESSION`, `…:federated-user/NAME`) or the long-term identity's.
+    pub fn arn(&self) -> String {
+        match &self.session {
+            Some(s) => s.principal_arn(),
+            None => self.principal.arn(),
+        }
+    }
 }
 
 /// Verifies the request's signature and returns who made it.
@@ -112,6 +121,7 @@ fn authenticate_session(
         .map_err(|e| gitward_api::auth_error(service, &e))?;
     let principal = crate::sessions::principal_of(app, &claims)
         .ok_or_else(|| gitward_api::unknown_access_key(service))?;
+    crate::sessions::note_role_use(app, &principal, &parsed.scope.region);
     Ok(Caller {
         principal,
         session: Some(std::sync::Arc::new(claims)),

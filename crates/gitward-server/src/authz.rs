@@ -41,10 +41,18 @@ impl AuthzError {
     }
 }
 
-/// Evaluates requests against the caller's policies, caching parsed policies per principal.
+/// Parsed session policies (`Policy` + `PolicyArns`) of one session.
+type SessionPolicies = Arc<Vec<(String, PolicyDocument)>>;
+
+/// Sessions whose parsed policies are kept; past this the cache starts over.
+const SESSION_CACHE_LIMIT: usize = 10_000;
+
+/// Evaluates requests against the caller's policies, caching parsed policies per principal
+/// and per session.
 #[derive(Debug, Default)]
 pub struct Authorizer {
     cache: Mutex<HashMap<String, (u64, Arc<Compiled>)>>,
+    sessions: Mutex<HashMap<String, (u64, SessionPolicies)>>,
 }
 
 fn parse_all(docs: Vec<AppliedPolicy>) -> Vec<(String, PolicyDocument)> {
@@ -76,19 +84,21 @@ impl Authorizer {
             tracing::error!(error = %e, "loading policies failed");
             AuthzError::Internal
         })?;
-        let tags = match principal.username() {
-            Some(name) => app
-                .iam
-                .user_tags(principal.account(), name)
-                .map_err(|e| {
-                    tracing::error!(error = %e, "loading principal tags failed");
-                    AuthzError::Internal
-                })?
-                .into_iter()
-                .map(|t| (t.key, t.value))
-                .collect(),
-            None => Vec::new(),
-        };
+        let tags = match principal {
+            Principal::User(u) => app.iam.user_tags(&u.account, &u.name),
+            Principal::Role(r) => match app.iam.role_tags(&r.account, &r.name) {
+                Err(gitward_iam::IamError::NoSuchEntity(_)) => Ok(Vec::new()),
+                other => other,
+            },
+            Principal::Root { .. } => Ok(Vec::new()),
+        }
+        .map_err(|e| {
+            tracing::error!(error = %e, "loading principal tags failed");
+            AuthzError::Internal
+        })?
+        .into_iter()
+        .map(|t| (t.key, t.value))
+        .collect();
         let compiled = Arc::new(Compiled {
             identity: parse_all(policies.identity),
             boundary: policies.boundary.map(|b| parse_all(vec![b])),
@@ -101,6 +111,53 @@ impl Authorizer {
         Ok(compiled)
     }
 
+    /// The session policies of `session`, parsed; `None` when the session has none (it is
+    /// then limited by its principal's policies only). A federated user's session without
+    /// policies has `Some(empty)`: no permissions, as on AWS.
+    fn session_policies(
+        &self,
+        app: &App,
+        session: &gitward_sts::SessionClaims,
+    ) -> Result<Option<SessionPolicies>, AuthzError> {
+        let federated = matches!(session.kind, gitward_sts::SessionKind::FederatedUser { .. });
+        if session.policy.is_none() && session.policy_arns.is_empty() && !federated {
+            return Ok(None);
+        }
+        let generation = app.iam.generation();
+        let key = &session.access_key_id;
+        if let Some((g, p)) = self
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            && *g == generation
+        {
+            return Ok(Some(p.clone()));
+        }
+        let mut docs = app
+            .iam
+            .session_policy_documents(&session.policy_arns)
+            .map_err(|e| {
+                tracing::error!(error = %e, "loading session policies failed");
+                AuthzError::Internal
+            })?;
+        if let Some(policy) = &session.policy {
+            docs.push(AppliedPolicy {
+                label: "the session policy".to_owned(),
+                name: "session policy".to_owned(),
+                origin: gitward_iam::PolicyOrigin::CustomerManaged,
+                document: policy.clone(),
+            });
+        }
+        let parsed = Arc::new(parse_all(docs));
+        let mut cache = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= SESSION_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key.clone(), (generation, parsed.clone()));
+        Ok(Some(parsed))
+    }
+
     /// Allows or denies one check; a denial is AWS's `AccessDenied` with the reason.
     pub fn authorize(
         &self,
@@ -110,11 +167,10 @@ impl Authorizer {
         parts: &http::request::Parts,
         peer: Option<Peer>,
     ) -> Result<(), AuthzError> {
-        let principal = &caller.principal;
         let deny = |why: String| {
             AuthzError::Denied(format!(
                 "User: {} is not authorized to perform: {} on resource: {}{why}",
-                principal.arn(),
+                caller.arn(),
                 check.action,
                 check.resource
             ))
@@ -122,36 +178,99 @@ impl Authorizer {
         // Nothing crosses accounts: a resource must be "*" or in the caller's account.
         if let Some(account) = resource_account(&check.resource)
             && !account.is_empty()
-            && account != principal.account().as_str()
+            && account != caller.principal.account().as_str()
             && account != "aws"
         {
             return Err(deny(
                 " because no resource-based policy allows the action".to_owned(),
             ));
         }
-        if principal.is_root() {
-            return Ok(());
-        }
-        let compiled = self.compiled(app, principal)?;
-        let ctx = self.context(app, caller, check, parts, peer, &compiled.tags);
-        let identity: Vec<PolicySource<'_>> = compiled
-            .identity
-            .iter()
-            .map(|(name, document)| PolicySource { name, document })
-            .collect();
-        let boundary: Option<Vec<PolicySource<'_>>> = compiled.boundary.as_ref().map(|b| {
-            b.iter()
-                .map(|(name, document)| PolicySource { name, document })
-                .collect()
-        });
-        let decision = gitward_policy::evaluate(&identity, boundary.as_deref(), None, &ctx);
-        match decision {
+        match self.decide(app, caller, check, Some(parts), peer)? {
             Decision::Allow { .. } => Ok(()),
             denied => {
-                tracing::info!(principal = %principal.arn(), action = %check.action, resource = %check.resource, "access denied");
+                tracing::info!(principal = %caller.arn(), action = %check.action, resource = %check.resource, "access denied");
                 Err(deny(format!(" {}", denied.explain())))
             }
         }
+    }
+
+    /// Evaluates `check` against the caller's identity-based policies, boundary and session
+    /// policies only, wherever the resource is: the caller's half of a cross-account request
+    /// (AssumeRole), whose other half is the resource's own policy.
+    pub fn identity_decision(
+        &self,
+        app: &App,
+        caller: &Caller,
+        check: &Check,
+        parts: Option<&http::request::Parts>,
+        peer: Option<Peer>,
+    ) -> Result<Decision, AuthzError> {
+        self.decide(app, caller, check, parts, peer)
+    }
+
+    /// The request context the caller's own policies see for `check`; trust policies
+    /// (AssumeRole) are evaluated against it too.
+    pub fn caller_context(
+        &self,
+        app: &App,
+        caller: &Caller,
+        check: &Check,
+        parts: Option<&http::request::Parts>,
+        peer: Option<Peer>,
+    ) -> Result<RequestContext, AuthzError> {
+        let tags = match &caller.principal {
+            Principal::Root { .. } => Vec::new(),
+            p => effective_tags(&self.compiled(app, p)?.tags, caller.session.as_deref()),
+        };
+        Ok(self.context(app, caller, check, parts, peer, &tags))
+    }
+
+    /// The decision of the caller's own policies on `check`.
+    fn decide(
+        &self,
+        app: &App,
+        caller: &Caller,
+        check: &Check,
+        parts: Option<&http::request::Parts>,
+        peer: Option<Peer>,
+    ) -> Result<Decision, AuthzError> {
+        let principal = &caller.principal;
+        let session = match &caller.session {
+            Some(s) => self.session_policies(app, s)?,
+            None => None,
+        };
+        let session_sources = session.as_deref().map(|s| sources(s));
+        if principal.is_root() {
+            // The root user may do anything in its account; a session of it is still limited
+            // by its session policies.
+            let Some(session_sources) = &session_sources else {
+                return Ok(Decision::Allow {
+                    policy: "root".to_owned(),
+                    sid: None,
+                });
+            };
+            let ctx = self.context(app, caller, check, parts, peer, &[]);
+            return Ok(
+                match gitward_policy::evaluate(session_sources, None, None, &ctx) {
+                    Decision::ImplicitDeny { action, .. } => Decision::ImplicitDeny {
+                        reason: gitward_policy::ImplicitDenyReason::SessionPolicy,
+                        action,
+                    },
+                    other => other,
+                },
+            );
+        }
+        let compiled = self.compiled(app, principal)?;
+        let tags = effective_tags(&compiled.tags, caller.session.as_deref());
+        let ctx = self.context(app, caller, check, parts, peer, &tags);
+        let identity = sources(&compiled.identity);
+        let boundary = compiled.boundary.as_deref().map(sources);
+        Ok(gitward_policy::evaluate(
+            &identity,
+            boundary.as_deref(),
+            session_sources.as_deref(),
+            &ctx,
+        ))
     }
 
     fn context(
@@ -159,7 +278,7 @@ impl Authorizer {
         app: &App,
         caller: &Caller,
         check: &Check,
-        parts: &http::request::Parts,
+        parts: Option<&http::request::Parts>,
         peer: Option<Peer>,
         principal_tags: &[(String, String)],
     ) -> RequestContext {
@@ -168,13 +287,34 @@ impl Authorizer {
         let mut ctx = RequestContext::new(&check.action, &check.resource);
         ctx.set("aws:CurrentTime", gitward_core::iso8601(now));
         ctx.set("aws:EpochTime", now.unix_timestamp().to_string());
-        ctx.set("aws:PrincipalArn", p.arn());
         ctx.set("aws:PrincipalAccount", p.account().to_string());
-        ctx.set("aws:PrincipalType", p.principal_type());
-        ctx.set("aws:userid", p.user_id());
         ctx.set("aws:RequestedRegion", app.region.clone());
-        if let Some(name) = p.username() {
-            ctx.set("aws:username", name);
+        let federated = caller
+            .session
+            .as_ref()
+            .is_some_and(|s| matches!(s.kind, gitward_sts::SessionKind::FederatedUser { .. }));
+        if federated {
+            // A federated user is its own principal: its ARN, no IAM user name.
+            ctx.set("aws:PrincipalArn", caller.arn());
+            ctx.set("aws:PrincipalType", "FederatedUser");
+        } else {
+            // For role sessions AWS gives the role's ARN here, not the session's.
+            ctx.set("aws:PrincipalArn", p.arn());
+            ctx.set("aws:PrincipalType", p.principal_type());
+            if let Some(name) = p.username() {
+                ctx.set("aws:username", name);
+            }
+        }
+        match &caller.session {
+            Some(s) => ctx.set("aws:userid", s.user_id()),
+            None => ctx.set("aws:userid", p.user_id()),
+        };
+        if let Some(si) = caller
+            .session
+            .as_ref()
+            .and_then(|s| s.source_identity.as_ref())
+        {
+            ctx.set("aws:SourceIdentity", si.clone());
         }
         if let Some(session) = &caller.session {
             ctx.set(
@@ -197,8 +337,7 @@ impl Authorizer {
             ctx.set("aws:SecureTransport", peer.secure.to_string());
         }
         if let Some(ua) = parts
-            .headers
-            .get(http::header::USER_AGENT)
+            .and_then(|p| p.headers.get(http::header::USER_AGENT))
             .and_then(|v| v.to_str().ok())
         {
             ctx.set("aws:UserAgent", ua);
@@ -212,6 +351,41 @@ impl Authorizer {
         }
         ctx
     }
+}
+
+/// Borrowed views of parsed policies, for the evaluator.
+fn sources(set: &[(String, PolicyDocument)]) -> Vec<PolicySource<'_>> {
+    set.iter()
+        .map(|(name, document)| PolicySource { name, document })
+        .collect()
+}
+
+/// The principal's tags with the session's tags laid over them: a session tag replaces a
+/// principal tag of the same key, whatever its case (FACTS §3.5).
+fn effective_tags(
+    principal: &[(String, String)],
+    session: Option<&gitward_sts::SessionClaims>,
+) -> Vec<(String, String)> {
+    let Some(session) = session.filter(|s| !s.tags.is_empty()) else {
+        return principal.to_vec();
+    };
+    let mut out: Vec<(String, String)> = principal
+        .iter()
+        .filter(|(k, _)| {
+            !session
+                .tags
+                .iter()
+                .any(|t| gitward_sts::tag_keys_equal(&t.key, k))
+        })
+        .cloned()
+        .collect();
+    out.extend(
+        session
+            .tags
+            .iter()
+            .map(|t| (t.key.clone(), t.value.clone())),
+    );
+    out
 }
 
 /// The account field of an ARN (`arn:aws:svc:region:ACCOUNT:…`), if it is one.

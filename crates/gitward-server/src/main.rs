@@ -14,6 +14,7 @@ mod sessions;
 mod simulate;
 mod throttle;
 mod tls;
+mod trust;
 
 use clap::Parser;
 use std::process::ExitCode;

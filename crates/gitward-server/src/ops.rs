@@ -14,6 +14,9 @@ pub struct OperationRequest<'a> {
     pub input: &'a Value,
     pub caller: &'a Caller,
     pub region: &'a str,
+    /// The HTTP request and its connection, for condition keys taken from them
+    /// (`aws:SourceIp`, `aws:UserAgent`…) when a handler authorizes by itself (AssumeRole).
+    pub transport: Option<(&'a http::request::Parts, Option<crate::listener::Peer>)>,
 }
 
 impl OperationRequest<'_> {
@@ -37,7 +40,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(service: &str, op: &str, resource: String) -> Self {
+    pub(crate) fn new(service: &str, op: &str, resource: String) -> Self {
         Self {
             action: format!("{service}:{op}"),
             resource,
@@ -45,7 +48,7 @@ impl Check {
         }
     }
 
-    fn with(mut self, key: &str, values: Vec<String>) -> Self {
+    pub(crate) fn with(mut self, key: &str, values: Vec<String>) -> Self {
         self.context.push((key.to_owned(), values));
         self
     }
@@ -75,6 +78,18 @@ fn sts_checks(req: &OperationRequest<'_>) -> Vec<Check> {
     match req.operation {
         // Neither is ever denied by policy (STS-model docs).
         "GetCallerIdentity" | "GetSessionToken" => Vec::new(),
+        // Authorized by its handler: the role's trust policy and, depending on how it names
+        // the caller, the caller's own policies (a cross-account decision).
+        "AssumeRole" => Vec::new(),
+        "GetFederationToken" => vec![Check::new(
+            "sts",
+            "GetFederationToken",
+            format!(
+                "arn:aws:sts::{}:federated-user/{}",
+                req.account(),
+                req.str("Name").unwrap_or_default()
+            ),
+        )],
         op => vec![Check::new("sts", op, "*".to_owned())],
     }
 }
@@ -102,8 +117,20 @@ fn iam_check(app: &App, req: &OperationRequest<'_>) -> Check {
             .unwrap_or_else(|_| req.str("Path").unwrap_or("/").to_owned());
         format!("arn:aws:iam::{account}:group{path}{name}")
     };
+    let role_arn = |name: &str| {
+        let path = app
+            .iam
+            .get_role(req.caller.principal.account(), name)
+            .map(|r| r.path)
+            .unwrap_or_else(|_| req.str("Path").unwrap_or("/").to_owned());
+        format!("arn:aws:iam::{account}:role{path}{name}")
+    };
     let resource = match op {
         "ListUsers" => format!("arn:aws:iam::{account}:user/"),
+        "ListRoles" => format!("arn:aws:iam::{account}:role/"),
+        _ if crate::handlers::is_role_operation(op) => {
+            role_arn(req.str("RoleName").unwrap_or_default())
+        }
         "ListGroups" => format!("arn:aws:iam::{account}:group/"),
         "ListPolicies" => format!("arn:aws:iam::{account}:policy/"),
         "CreatePolicy" => format!(
@@ -150,11 +177,18 @@ fn iam_check(app: &App, req: &OperationRequest<'_>) -> Check {
         "DetachUserPolicy",
         "AttachGroupPolicy",
         "DetachGroupPolicy",
+        "AttachRolePolicy",
+        "DetachRolePolicy",
     ];
     if let (true, Some(arn)) = (attach.contains(&op), req.str("PolicyArn")) {
         return check.with("iam:PolicyARN", vec![arn.to_owned()]);
     }
-    let boundary = ["CreateUser", "PutUserPermissionsBoundary"];
+    let boundary = [
+        "CreateUser",
+        "PutUserPermissionsBoundary",
+        "CreateRole",
+        "PutRolePermissionsBoundary",
+    ];
     if let (true, Some(arn)) = (boundary.contains(&op), req.str("PermissionsBoundary")) {
         return check.with("iam:PermissionsBoundary", vec![arn.to_owned()]);
     }
@@ -357,6 +391,15 @@ mod tests {
         ] {
             t.push(iam(op, &u, &user));
         }
+        let role = format!("arn:aws:iam::{ACCT}:role/R");
+        let role_input = json!({"RoleName": "R"});
+        for op in crate::handlers::role_operations() {
+            if *op == "ListRoles" {
+                t.push(iam(op, &json!({}), &format!("arn:aws:iam::{ACCT}:role/")));
+            } else {
+                t.push(iam(op, &role_input, &role));
+            }
+        }
         t.push(iam("PutUserPermissionsBoundary", &u, &user));
         t.push(iam("DeleteUserPermissionsBoundary", &u, &user));
         t.push(iam(
@@ -462,6 +505,7 @@ mod tests {
                 input,
                 caller: &caller,
                 region: "us-east-1",
+                transport: None,
             };
             let checks = authorization_checks(&app, &req).expect("checks");
             assert!(!checks.is_empty(), "{op} has no check");
@@ -485,6 +529,7 @@ mod tests {
             input: &input,
             caller: &caller,
             region: "us-east-1",
+            transport: None,
         };
         let checks = authorization_checks(&app, &req).expect("checks");
         assert_eq!(
@@ -501,6 +546,7 @@ mod tests {
             input: &empty,
             caller: &caller,
             region: "us-east-1",
+            transport: None,
         };
         assert!(authorization_checks(&app, &req).expect("checks").is_empty());
     }

@@ -68,54 +68,142 @@ impl Sessions {
         gitward_sts::open_at(token, access_key_id, &self.keyring, now)
     }
 
-    /// Mints GetSessionToken credentials for a user or the root user.
+    /// Mints GetSessionToken credentials for a user or the root user; `mfa_at` is when an
+    /// MFA code was checked for this call, if one was.
     pub fn session_token(
         &self,
         principal: &Principal,
         now: OffsetDateTime,
         duration: i64,
     ) -> anyhow::Result<Minted> {
-        let account: AccountId = principal.account().clone();
-        let who = match principal {
-            Principal::Root { .. } => SessionTokenPrincipal::Root,
-            Principal::User(u) => SessionTokenPrincipal::User {
-                arn: u.arn(),
-                user_id: u.user_id.clone(),
-            },
+        let kind = SessionKind::SessionToken {
+            principal: long_term(principal)?,
         };
+        self.mint(
+            principal.account().clone(),
+            kind,
+            SessionSource::GetSessionToken,
+            now,
+            duration,
+            |_| {},
+        )
+    }
+
+    /// Mints a session of `kind` for `account`, lasting `duration` seconds from `now`;
+    /// `fill` sets the claims beyond the defaults (policies, tags, MFA, chain depth…).
+    pub fn mint(
+        &self,
+        account: AccountId,
+        kind: SessionKind,
+        source: SessionSource,
+        now: OffsetDateTime,
+        duration: i64,
+        fill: impl FnOnce(&mut SessionClaims),
+    ) -> anyhow::Result<Minted> {
         let credentials = gitward_sts::mint_session_credentials(&account, random()?);
         let issued = now.unix_timestamp();
-        let claims = SessionClaims::new(
+        let mut claims = SessionClaims::new(
             account,
-            SessionKind::SessionToken { principal: who },
-            SessionSource::GetSessionToken,
+            kind,
+            source,
             credentials,
             issued,
             issued + duration,
         );
+        fill(&mut claims);
         let token = gitward_sts::seal(&claims, &self.keyring, random()?)
             .map_err(|e| anyhow::anyhow!("sealing a session: {e}"))?;
         Ok(Minted { claims, token })
     }
 }
 
-/// The principal a session acts as, if it still exists: the root user, or the IAM user of a
-/// GetSessionToken session (deleted users' sessions stop working). Role and federated
-/// sessions arrive with roles.
-pub fn principal_of(app: &crate::api::App, claims: &SessionClaims) -> Option<Principal> {
-    match &claims.kind {
-        SessionKind::SessionToken {
-            principal: SessionTokenPrincipal::Root,
-        } => Some(Principal::Root {
-            account: claims.account.clone(),
+/// The claims' form of a long-term identity (root or IAM user); roles have none.
+pub fn long_term(principal: &Principal) -> anyhow::Result<SessionTokenPrincipal> {
+    match principal {
+        Principal::Root { .. } => Ok(SessionTokenPrincipal::Root),
+        Principal::User(u) => Ok(SessionTokenPrincipal::User {
+            arn: u.arn(),
+            user_id: u.user_id.clone(),
         }),
-        SessionKind::SessionToken {
-            principal: SessionTokenPrincipal::User { arn, user_id },
-        } => {
+        Principal::Role(_) => anyhow::bail!("a role is not a long-term identity"),
+    }
+}
+
+fn long_term_principal(
+    app: &crate::api::App,
+    account: &AccountId,
+    who: &SessionTokenPrincipal,
+) -> Option<Principal> {
+    match who {
+        SessionTokenPrincipal::Root => Some(Principal::Root {
+            account: account.clone(),
+        }),
+        SessionTokenPrincipal::User { arn, user_id } => {
             let name = arn.rsplit('/').next()?;
-            let user = app.iam.get_user(&claims.account, name).ok()?;
+            let user = app.iam.get_user(account, name).ok()?;
             (user.user_id == *user_id).then_some(Principal::User(user))
         }
-        _ => None,
+    }
+}
+
+/// The principal a session acts as. GetSessionToken and GetFederationToken sessions act as
+/// the user (or root) who asked for them, and stop working when that user is deleted.
+/// Role sessions act as the role; a role deleted (or re-created: a new role id) since gives
+/// its sessions no permissions at their next request, as on AWS.
+pub fn principal_of(app: &crate::api::App, claims: &SessionClaims) -> Option<Principal> {
+    match &claims.kind {
+        SessionKind::SessionToken { principal } => {
+            long_term_principal(app, &claims.account, principal)
+        }
+        SessionKind::FederatedUser { owner, .. } => {
+            long_term_principal(app, &claims.account, owner)
+        }
+        SessionKind::AssumedRole {
+            role_arn,
+            role_id,
+            role_name,
+            ..
+        } => {
+            let role = app
+                .iam
+                .role_by_arn(role_arn)
+                .ok()
+                .flatten()
+                .filter(|r| r.role_id == *role_id)
+                .unwrap_or_else(|| gitward_iam::Role {
+                    account: claims.account.clone(),
+                    name: role_name.clone(),
+                    role_id: role_id.clone(),
+                    path: role_arn
+                        .strip_suffix(role_name.as_str())
+                        .and_then(|p| p.split_once(":role").map(|(_, path)| path.to_owned()))
+                        .unwrap_or_else(|| "/".to_owned()),
+                    created: OffsetDateTime::UNIX_EPOCH,
+                    trust_policy: String::new(),
+                    description: None,
+                    max_session_duration: 3600,
+                    boundary_arn: None,
+                    last_used: None,
+                });
+            Some(Principal::Role(role))
+        }
+    }
+}
+
+/// Records that a role session made a request (GetRole's `RoleLastUsed`), at most once a
+/// minute per role.
+pub fn note_role_use(app: &crate::api::App, principal: &Principal, region: &str) {
+    let Principal::Role(role) = principal else {
+        return;
+    };
+    let stale = role
+        .last_used
+        .as_ref()
+        .is_none_or(|(at, _)| app.clock.now() - *at > time::Duration::minutes(1));
+    if stale
+        && role.created != OffsetDateTime::UNIX_EPOCH
+        && let Err(e) = app.iam.record_role_use(role, region)
+    {
+        tracing::warn!(error = %e, "could not record role use");
     }
 }

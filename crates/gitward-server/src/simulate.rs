@@ -7,7 +7,7 @@ use crate::api::App;
 use crate::handlers::Input;
 use gitward_api::ApiError;
 use gitward_core::AccountId;
-use gitward_iam::{AppliedPolicy, PolicyOrigin, Principal};
+use gitward_iam::{AppliedPolicy, Principal};
 use gitward_policy::{
     Decision, Effect, PolicyDocument, PolicySource, RequestContext, evaluate, evaluate_statements,
 };
@@ -31,13 +31,7 @@ fn parse(id: String, source_type: &'static str, text: &str) -> Result<Simulated,
 }
 
 fn from_applied(p: AppliedPolicy) -> Result<Simulated, ApiError> {
-    let source_type = match p.origin {
-        PolicyOrigin::UserInline => "user",
-        PolicyOrigin::GroupInline => "group",
-        PolicyOrigin::AwsManaged => "aws-managed",
-        PolicyOrigin::CustomerManaged => "user-managed",
-    };
-    parse(p.name, source_type, &p.document)
+    parse(p.name, p.origin.source_type(), &p.document)
 }
 
 fn inputs(input: &Input<'_>, key: &str) -> Result<Vec<Simulated>, ApiError> {
@@ -52,7 +46,8 @@ fn inputs(input: &Input<'_>, key: &str) -> Result<Vec<Simulated>, ApiError> {
 /// The simulated principal (if a user), its identity policies and its boundary.
 type SourcePolicies = (Option<Principal>, Vec<Simulated>, Vec<Simulated>);
 
-/// The simulated principal named by `PolicySourceArn` (an IAM user or group of the caller's account).
+/// The simulated principal named by `PolicySourceArn` (an IAM user, group or role of the
+/// caller's account).
 fn source_policies(app: &App, account: &AccountId, arn: &str) -> Result<SourcePolicies, ApiError> {
     let invalid = || {
         ApiError::new(
@@ -64,9 +59,27 @@ fn source_policies(app: &App, account: &AccountId, arn: &str) -> Result<SourcePo
     let prefix = format!("arn:aws:iam::{account}:");
     let rest = arn.strip_prefix(&prefix).ok_or_else(invalid)?;
     let name = rest.rsplit('/').next().ok_or_else(invalid)?;
-    if rest.starts_with("user/") {
+    let (principal, policies) = if rest.starts_with("user/") {
         let user = app.iam.get_user(account, name)?;
         let policies = app.iam.user_policies(&user)?;
+        (Principal::User(user), policies)
+    } else if rest.starts_with("role/") {
+        let role = app.iam.get_role(account, name)?;
+        let policies = app.iam.role_policies(&role)?;
+        (Principal::Role(role), policies)
+    } else if rest.starts_with("group/") {
+        let (group, _) = app.iam.get_group(account, name, None, Some(1))?;
+        let identity = app
+            .iam
+            .group_policies(&group)?
+            .into_iter()
+            .map(from_applied)
+            .collect::<Result<_, _>>()?;
+        return Ok((None, identity, Vec::new()));
+    } else {
+        return Err(invalid());
+    };
+    {
         let identity = policies
             .identity
             .into_iter()
@@ -77,18 +90,7 @@ fn source_policies(app: &App, account: &AccountId, arn: &str) -> Result<SourcePo
             .into_iter()
             .map(from_applied)
             .collect::<Result<_, _>>()?;
-        Ok((Some(Principal::User(user)), identity, boundary))
-    } else if rest.starts_with("group/") {
-        let (group, _) = app.iam.get_group(account, name, None, Some(1))?;
-        let identity = app
-            .iam
-            .group_policies(&group)?
-            .into_iter()
-            .map(from_applied)
-            .collect::<Result<_, _>>()?;
-        Ok((None, identity, Vec::new()))
-    } else {
-        Err(invalid())
+        Ok((Some(principal), identity, boundary))
     }
 }
 

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/0003_service_credentials.sql"),
     ),
+    (4, include_str!("../migrations/0004_roles.sql")),
 ];
 
 /// Errors from opening or migrating the database.

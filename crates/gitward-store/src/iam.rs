@@ -4,7 +4,7 @@ use crate::Db;
 use gitward_core::{AccountId, Secret, StoreError};
 use gitward_iam::{
     AccessKey, Account, Group, IamStore, KeyStatus, LastUsed, ManagedPolicy, OwnerKind,
-    PolicyVersion, ServiceCredential, Tag, User,
+    PolicyVersion, Role, ServiceCredential, Tag, User,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
@@ -46,6 +46,28 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
         path: r.get(3)?,
         created: from_ts(r.get(4)?)?,
         boundary_arn: r.get(5)?,
+    })
+}
+
+const ROLE_COLS: &str = "account_id, name, role_id, path, created_at, trust_policy, description, max_session_duration, boundary_arn, last_used_at, last_used_region";
+
+fn role_row(r: &Row<'_>) -> rusqlite::Result<Role> {
+    let last_at: Option<i64> = r.get(9)?;
+    let last_region: Option<String> = r.get(10)?;
+    Ok(Role {
+        account: account_id(r.get(0)?)?,
+        name: r.get(1)?,
+        role_id: r.get(2)?,
+        path: r.get(3)?,
+        created: from_ts(r.get(4)?)?,
+        trust_policy: r.get(5)?,
+        description: r.get(6)?,
+        max_session_duration: r.get(7)?,
+        boundary_arn: r.get(8)?,
+        last_used: match (last_at, last_region) {
+            (Some(at), Some(region)) => Some((from_ts(at)?, region)),
+            _ => None,
+        },
     })
 }
 
@@ -422,6 +444,82 @@ impl IamStore for Db {
             .map_err(backend)
     }
 
+    fn insert_role(&self, r: &Role) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO roles (account_id, name_lc, name, role_id, path, created_at, trust_policy, description, max_session_duration, boundary_arn) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![r.account.as_str(), lc(&r.name), r.name, r.role_id, r.path, ts(r.created), r.trust_policy, r.description, r.max_session_duration, r.boundary_arn],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn get_role(&self, account: &AccountId, name: &str) -> Result<Option<Role>, StoreError> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {ROLE_COLS} FROM roles WHERE account_id = ?1 AND name_lc = ?2"),
+                params![account.as_str(), lc(name)],
+                role_row,
+            )
+            .optional()
+            .map_err(backend)
+    }
+
+    fn list_roles(&self, account: &AccountId) -> Result<Vec<Role>, StoreError> {
+        let conn = self.conn();
+        let mut st = conn
+            .prepare(&format!(
+                "SELECT {ROLE_COLS} FROM roles WHERE account_id = ?1 ORDER BY name_lc"
+            ))
+            .map_err(backend)?;
+        st.query_map([account.as_str()], role_row)
+            .and_then(Iterator::collect)
+            .map_err(backend)
+    }
+
+    fn update_role(&self, r: &Role) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE roles SET trust_policy = ?3, description = ?4, max_session_duration = ?5, boundary_arn = ?6 WHERE account_id = ?1 AND name_lc = ?2",
+                params![r.account.as_str(), lc(&r.name), r.trust_policy, r.description, r.max_session_duration, r.boundary_arn],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn record_role_use(
+        &self,
+        account: &AccountId,
+        name: &str,
+        at: OffsetDateTime,
+        region: &str,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE roles SET last_used_at = ?3, last_used_region = ?4 WHERE account_id = ?1 AND name_lc = ?2",
+                params![account.as_str(), lc(name), ts(at), region],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn delete_role(&self, account: &AccountId, name: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(backend)?;
+        let (a, n) = (account.as_str(), lc(name));
+        tx.execute(
+            "DELETE FROM tags WHERE account_id = ?1 AND kind = 'role' AND owner_lc = ?2",
+            params![a, n],
+        )
+        .map_err(backend)?;
+        tx.execute(
+            "DELETE FROM roles WHERE account_id = ?1 AND name_lc = ?2",
+            params![a, n],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)
+    }
+
     fn insert_access_key(&self, key: &AccessKey, secret: &Secret) -> Result<(), StoreError> {
         let sealed = self
             .key
@@ -704,9 +802,10 @@ impl IamStore for Db {
         let conn = self.conn();
         let mut st = conn
             .prepare(
-                "SELECT a.kind, COALESCE(u.name, g.name) FROM attachments a
+                "SELECT a.kind, COALESCE(u.name, g.name, r.name) FROM attachments a
                  LEFT JOIN users u ON a.kind = 'user' AND u.account_id = a.account_id AND u.name_lc = a.owner_lc
                  LEFT JOIN groups g ON a.kind = 'group' AND g.account_id = a.account_id AND g.name_lc = a.owner_lc
+                 LEFT JOIN roles r ON a.kind = 'role' AND r.account_id = a.account_id AND r.name_lc = a.owner_lc
                  WHERE a.account_id = ?1 AND a.policy_arn = ?2 ORDER BY a.kind, a.owner_lc",
             )
             .map_err(backend)?;
@@ -720,10 +819,10 @@ impl IamStore for Db {
         Ok(rows
             .into_iter()
             .filter_map(|(kind, name)| {
-                let kind = if kind == "user" {
-                    OwnerKind::User
-                } else {
-                    OwnerKind::Group
+                let kind = match kind.as_str() {
+                    "user" => OwnerKind::User,
+                    "role" => OwnerKind::Role,
+                    _ => OwnerKind::Group,
                 };
                 name.map(|n| (kind, n))
             })

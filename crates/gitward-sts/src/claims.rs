@@ -59,6 +59,9 @@ pub enum SessionKind {
     FederatedUser {
         /// The `Name` parameter.
         name: String,
+        /// The long-term identity that called `GetFederationToken`: its policies, intersected
+        /// with the session policies, are the federated user's permissions.
+        owner: SessionTokenPrincipal,
     },
     /// The caller's own identity with temporary credentials (`GetSessionToken`).
     SessionToken {
@@ -227,7 +230,7 @@ impl SessionClaims {
                 session_name,
                 ..
             } => format!("arn:{PARTITION}:sts::{acct}:assumed-role/{role_name}/{session_name}"),
-            SessionKind::FederatedUser { name } => {
+            SessionKind::FederatedUser { name, .. } => {
                 format!("arn:{PARTITION}:sts::{acct}:federated-user/{name}")
             }
             SessionKind::SessionToken {
@@ -249,7 +252,7 @@ impl SessionClaims {
                 session_name,
                 ..
             } => format!("{role_id}:{session_name}"),
-            SessionKind::FederatedUser { name } => format!("{}:{name}", self.account),
+            SessionKind::FederatedUser { name, .. } => format!("{}:{name}", self.account),
             SessionKind::SessionToken {
                 principal: SessionTokenPrincipal::User { user_id, .. },
             } => user_id.clone(),
@@ -324,7 +327,10 @@ pub(crate) mod tests {
     #[test]
     fn federated_and_session_token_principals() {
         let mut c = role_claims();
-        c.kind = SessionKind::FederatedUser { name: "bob".into() };
+        c.kind = SessionKind::FederatedUser {
+            name: "bob".into(),
+            owner: SessionTokenPrincipal::Root,
+        };
         assert_eq!(
             c.principal_arn(),
             "arn:aws:sts::123456789012:federated-user/bob"

@@ -21,6 +21,7 @@ pub mod totp;
 
 pub use claims::{
     CLAIMS_VERSION, SessionClaims, SessionKind, SessionSource, SessionTag, SessionTokenPrincipal,
+    tag_keys_equal,
 };
 pub use names::ValidationError;
 pub use packed::{PackedPolicyTooLarge, check_packed_policy_size, packed_policy_size_percent};

@@ -127,14 +127,20 @@ static TAG_RE: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$").expect("a constant, valid pattern")
 });
 
-/// `RoleSessionName`: 2..64 characters of `[\w+=,.@-]`.
+/// `RoleSessionName`: 2..64 characters of `[\w+=,.@-]`, and one deliberate leniency: inner
+/// spaces. [design] The CodeCommit guide on rotating credentials (seed 001) configures
+/// `role_session_name = Maria Garcia`, which AWS's pattern refuses; gitward promises that
+/// guide works verbatim, so a space between other allowed characters is accepted (and shows
+/// in the assumed-role ARN as given). Every other character outside the pattern, and
+/// leading or trailing spaces, are refused with AWS's message.
 pub fn validate_role_session_name(name: &str) -> Result<(), ValidationError> {
     let mut v = Violations::default();
     v.length(name, "roleSessionName", 2, 64);
+    let inner_spaces_ok = name.trim() == name;
     v.pattern(
         name,
         "roleSessionName",
-        word_or(name, "+=,.@-"),
+        inner_spaces_ok && word_or(name, "+=,.@- "),
         SESSION_NAME_PATTERN,
     );
     v.finish()

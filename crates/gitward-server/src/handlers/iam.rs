@@ -66,7 +66,7 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteServiceSpecificCredential",
 ];
 
-fn tags_in(v: &Value, key: &str) -> Vec<Tag> {
+pub(super) fn tags_in(v: &Value, key: &str) -> Vec<Tag> {
     v.get(key)
         .and_then(Value::as_array)
         .map(|a| {
@@ -88,7 +88,7 @@ fn tags_in(v: &Value, key: &str) -> Vec<Tag> {
         .unwrap_or_default()
 }
 
-fn tags_out(tags: &[Tag]) -> Value {
+pub(super) fn tags_out(tags: &[Tag]) -> Value {
     Value::Array(
         tags.iter()
             .map(|t| json!({"Key": t.key, "Value": t.value}))
@@ -168,7 +168,7 @@ fn policy_out(p: &PolicyView) -> Value {
 }
 
 /// IAM returns policy documents URL-encoded (RFC 3986), as AWS does; clients decode them.
-fn encode_document(doc: &str) -> String {
+pub(super) fn encode_document(doc: &str) -> String {
     percent_encode(doc)
 }
 
@@ -185,7 +185,7 @@ fn percent_encode(s: &str) -> String {
 }
 
 /// Adds `IsTruncated` and `Marker` to a list result.
-fn paged<T>(mut out: Map<String, Value>, page: &Page<T>) -> Value {
+pub(super) fn paged<T>(mut out: Map<String, Value>, page: &Page<T>) -> Value {
     out.insert("IsTruncated".into(), json!(page.marker.is_some()));
     if let Some(m) = &page.marker {
         out.insert("Marker".into(), json!(m));
@@ -193,7 +193,7 @@ fn paged<T>(mut out: Map<String, Value>, page: &Page<T>) -> Value {
     Value::Object(out)
 }
 
-fn list<T>(key: &str, page: &Page<T>, f: impl Fn(&T) -> Value) -> Value {
+pub(super) fn list<T>(key: &str, page: &Page<T>, f: impl Fn(&T) -> Value) -> Value {
     let mut m = Map::new();
     m.insert(key.into(), Value::Array(page.items.iter().map(f).collect()));
     paged(m, page)
@@ -394,7 +394,11 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
             json!({})
         }
         "ListEntitiesForPolicy" => {
-            let (users, groups) = iam.list_entities_for_policy(acct, input.req("PolicyArn")?)?;
+            let gitward_iam::PolicyEntities {
+                users,
+                groups,
+                roles,
+            } = iam.list_entities_for_policy(acct, input.req("PolicyArn")?)?;
             let filter = input.opt("EntityFilter");
             let users = if matches!(filter, None | Some("User")) {
                 users
@@ -406,10 +410,15 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
             } else {
                 Vec::new()
             };
+            let roles = if matches!(filter, None | Some("Role")) {
+                roles
+            } else {
+                Vec::new()
+            };
             json!({
                 "PolicyGroups": groups.iter().map(|g| json!({"GroupName": g.name, "GroupId": g.group_id})).collect::<Vec<_>>(),
                 "PolicyUsers": users.iter().map(|u| json!({"UserName": u.name, "UserId": u.user_id})).collect::<Vec<_>>(),
-                "PolicyRoles": [],
+                "PolicyRoles": roles.iter().map(|r| json!({"RoleName": r.name, "RoleId": r.role_id})).collect::<Vec<_>>(),
                 "IsTruncated": false,
             })
         }
@@ -528,6 +537,7 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
             let page = iam.list_inline(acct, kind, owner, marker, max)?;
             list("PolicyNames", &page, |n| json!(n))
         }
+        op if super::roles::OPERATIONS.contains(&op) => super::roles::handle(app, req)?,
         other => {
             return Err(ApiError::new(
                 "InvalidAction",

@@ -3,7 +3,8 @@
 
 mod codecommit;
 mod iam;
-mod sts;
+mod roles;
+pub(crate) mod sts;
 
 use crate::api::App;
 use crate::ops::OperationRequest;
@@ -13,10 +14,23 @@ use serde_json::Value;
 /// Whether gitward implements `operation` of `service`.
 pub fn is_supported(service: Service, operation: &str) -> bool {
     match service {
-        Service::Iam => iam::OPERATIONS.contains(&operation),
+        Service::Iam => {
+            iam::OPERATIONS.contains(&operation) || roles::OPERATIONS.contains(&operation)
+        }
         Service::Sts => sts::OPERATIONS.contains(&operation),
         Service::CodeCommit => codecommit::OPERATIONS.contains(&operation),
     }
+}
+
+/// Whether `operation` is an IAM operation on one role (its resource is the role's ARN).
+pub fn is_role_operation(operation: &str) -> bool {
+    operation != "ListRoles" && roles::OPERATIONS.contains(&operation)
+}
+
+/// The IAM role operations gitward implements.
+#[cfg(test)]
+pub fn role_operations() -> &'static [&'static str] {
+    roles::OPERATIONS
 }
 
 /// Runs the handler of an authorized request.

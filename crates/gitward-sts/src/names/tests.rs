@@ -10,10 +10,13 @@ fn msg<T: std::fmt::Debug>(r: Result<T, ValidationError>) -> String {
 fn role_session_name_messages() {
     assert!(validate_role_session_name("Maria_Garcia").is_ok());
     assert!(validate_role_session_name("a+=,.@-b").is_ok());
+    // The seed 001 example (a documented leniency: inner spaces only).
+    assert!(validate_role_session_name("Maria Garcia").is_ok());
     assert_eq!(
-        msg(validate_role_session_name("Maria Garcia")),
-        r"1 validation error detected: Value 'Maria Garcia' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*"
+        msg(validate_role_session_name(" Maria")),
+        r"1 validation error detected: Value ' Maria' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*"
     );
+    assert!(validate_role_session_name("Maria/Garcia").is_err());
     assert_eq!(
         msg(validate_role_session_name("!")),
         r"2 validation errors detected: Value '!' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2; Value '!' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*"
