@@ -189,8 +189,57 @@ fn iam_check(app: &App, req: &OperationRequest<'_>) -> Check {
         "CreateRole",
         "PutRolePermissionsBoundary",
     ];
+    let mut check = check;
     if let (true, Some(arn)) = (boundary.contains(&op), req.str("PermissionsBoundary")) {
-        return check.with("iam:PermissionsBoundary", vec![arn.to_owned()]);
+        check = check.with("iam:PermissionsBoundary", vec![arn.to_owned()]);
+    }
+    iam_tag_context(app, req, check)
+}
+
+/// The tag condition keys of IAM calls: `aws:RequestTag/KEY` and `aws:TagKeys` for the tags a
+/// create or tag call passes, `aws:TagKeys` for an untag call, and `aws:ResourceTag/KEY`
+/// (also `iam:ResourceTag/KEY`) for calls on an existing user or role.
+fn iam_tag_context(app: &App, req: &OperationRequest<'_>, mut check: Check) -> Check {
+    let op = req.operation;
+    if matches!(op, "CreateUser" | "TagUser" | "CreateRole" | "TagRole")
+        && let Some(Value::Array(tags)) = req.input.get("Tags")
+    {
+        let mut keys = Vec::new();
+        for t in tags {
+            let key = t.get("Key").and_then(Value::as_str).unwrap_or_default();
+            let value = t.get("Value").and_then(Value::as_str).unwrap_or_default();
+            check = check.with(&format!("aws:RequestTag/{key}"), vec![value.to_owned()]);
+            keys.push(key.to_owned());
+        }
+        check = check.with("aws:TagKeys", keys);
+    }
+    if matches!(op, "UntagUser" | "UntagRole")
+        && let Some(Value::Array(keys)) = req.input.get("TagKeys")
+    {
+        let keys = keys
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        check = check.with("aws:TagKeys", keys);
+    }
+    if matches!(op, "CreateUser" | "CreateRole") {
+        return check;
+    }
+    let account = req.caller.principal.account();
+    let tags = if crate::handlers::is_role_operation(op) {
+        req.str("RoleName")
+            .and_then(|name| app.iam.role_tags(account, name).ok())
+    } else if check.resource.contains(":user/") {
+        req.str("UserName")
+            .and_then(|name| app.iam.user_tags(account, name).ok())
+    } else {
+        None
+    };
+    for t in tags.unwrap_or_default() {
+        check = check
+            .with(&format!("aws:ResourceTag/{}", t.key), vec![t.value.clone()])
+            .with(&format!("iam:ResourceTag/{}", t.key), vec![t.value]);
     }
     check
 }
