@@ -508,3 +508,36 @@ def test_expired_role_session(new_server, git_for, tmp_path):
     c2 = fresh()
     git.ok(*helper, "fetch", cwd=work, env=env(c2))
     _client(srv, "codecommit", c2).get_repository(repositoryName=repo)
+
+
+def test_source_identity_is_set_once_and_follows_the_chain(server, root_a, make_user):
+    user, me = make_user()
+    acct = root_a.account_id
+    repo = uniq("si")
+    root_a.cc.create_repository(repositoryName=repo)
+    trust_no_si = _trust(f"arn:aws:iam::{acct}:user/{user}")
+    role_plain = _make_role(root_a, trust_no_si)
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        me.sts.assume_role(RoleArn=role_plain["Arn"], RoleSessionName="s1", SourceIdentity="maria")
+    assert _code(ei) == "AccessDenied", "setting a source identity needs sts:SetSourceIdentity"
+    # The role reads repositories only for sessions whose source identity is maria.
+    policy = _doc({"Effect": "Allow", "Action": ["codecommit:GetRepository", "sts:AssumeRole"], "Resource": "*",
+                   "Condition": {"StringEquals": {"aws:SourceIdentity": "maria"}}})
+    role = _make_role(root_a, _doc({"Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{acct}:user/{user}",
+                                                                             f"arn:aws:iam::{acct}:root"]},
+                                    "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"]}), policy=policy)
+    out = me.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", SourceIdentity="maria")
+    assert out["SourceIdentity"] == "maria"
+    c = out["Credentials"]
+    _client(server, "codecommit", c).get_repository(repositoryName=repo)
+    other = me.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s2", SourceIdentity="bob")["Credentials"]
+    with pytest.raises(botocore.exceptions.ClientError):
+        _client(server, "codecommit", other).get_repository(repositoryName=repo)
+    # Chained: the source identity is inherited and cannot be changed.
+    sts = _client(server, "sts", c)
+    chained = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="hop")
+    assert chained["SourceIdentity"] == "maria"
+    _client(server, "codecommit", chained["Credentials"]).get_repository(repositoryName=repo)
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        sts.assume_role(RoleArn=role["Arn"], RoleSessionName="hop", SourceIdentity="bob")
+    assert _code(ei) == "ValidationError"
