@@ -490,9 +490,9 @@ def test_expired_role_session(new_server, git_for, tmp_path):
     root.cc.create_repository(repositoryName=repo)
     role = _make_role(root, _trust(f"arn:aws:iam::{creds.account_id}:user/{name}"),
                       policy=_allow(["codecommit:*"], "*"))
-    fresh = lambda: user.client("sts", parameter_validation=False).assume_role(  # noqa: E731
-        RoleArn=role["Arn"], RoleSessionName="short", DurationSeconds=2)["Credentials"]
-    c = fresh()
+    fresh = lambda seconds: user.client("sts", parameter_validation=False).assume_role(  # noqa: E731
+        RoleArn=role["Arn"], RoleSessionName="short", DurationSeconds=seconds)["Credentials"]
+    c = fresh(2)
     git = Git(srv, tmp_path / "home", None)
     helper = ["-c", f"credential.helper={HELPER}", "-c", "credential.UseHttpPath=true"]
     env = lambda c: {"AWS_ACCESS_KEY_ID": c["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": c["SecretAccessKey"],  # noqa: E731
@@ -505,7 +505,7 @@ def test_expired_role_session(new_server, git_for, tmp_path):
     with pytest.raises(botocore.exceptions.ClientError) as ei:
         _client(srv, "codecommit", c).get_repository(repositoryName=repo)
     assert _code(ei) in ("ExpiredTokenException", "ExpiredToken")
-    c2 = fresh()
+    c2 = fresh(900)
     git.ok(*helper, "fetch", cwd=work, env=env(c2))
     _client(srv, "codecommit", c2).get_repository(repositoryName=repo)
 

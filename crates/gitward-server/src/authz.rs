@@ -185,13 +185,45 @@ impl Authorizer {
                 " because no resource-based policy allows the action".to_owned(),
             ));
         }
-        match self.decide(app, caller, check, Some(parts), peer)? {
+        match self.decide(app, caller, check, Some(parts), peer)?.0 {
             Decision::Allow { .. } => Ok(()),
             denied => {
                 tracing::info!(principal = %caller.arn(), action = %check.action, resource = %check.resource, "access denied");
                 Err(deny(format!(" {}", denied.explain())))
             }
         }
+    }
+
+    /// [`Authorizer::authorize`] for Git, whose answers are gitward's own text: a denial
+    /// also carries an encoded authorization failure message (the decision, the matched
+    /// statement and the whole request context) that `aws sts decode-authorization-message`
+    /// reveals to a caller of the same account allowed `sts:DecodeAuthorizationMessage`.
+    pub fn authorize_explained(
+        &self,
+        app: &App,
+        caller: &Caller,
+        check: &Check,
+        parts: &http::request::Parts,
+        peer: Option<Peer>,
+    ) -> Result<(), AuthzError> {
+        let Err(AuthzError::Denied(message)) = self.authorize(app, caller, check, parts, peer)
+        else {
+            return Ok(());
+        };
+        let encoded = self
+            .decide(app, caller, check, Some(parts), peer)
+            .ok()
+            .and_then(|(decision, ctx)| {
+                let json = decoded_message(caller, check, &decision, ctx.as_ref());
+                app.sessions
+                    .seal_message(&json, caller.principal.account())
+                    .map_err(|e| tracing::warn!(error = %e, "encoding a denial failed"))
+                    .ok()
+            });
+        Err(AuthzError::Denied(match encoded {
+            Some(e) => format!("{message}\nEncoded authorization failure message: {e}"),
+            None => message,
+        }))
     }
 
     /// Evaluates `check` against the caller's identity-based policies, boundary and session
@@ -205,7 +237,7 @@ impl Authorizer {
         parts: Option<&http::request::Parts>,
         peer: Option<Peer>,
     ) -> Result<Decision, AuthzError> {
-        self.decide(app, caller, check, parts, peer)
+        Ok(self.decide(app, caller, check, parts, peer)?.0)
     }
 
     /// The request context the caller's own policies see for `check`; trust policies
@@ -225,7 +257,8 @@ impl Authorizer {
         Ok(self.context(app, caller, check, parts, peer, &tags))
     }
 
-    /// The decision of the caller's own policies on `check`.
+    /// The decision of the caller's own policies on `check`, with the request context it
+    /// was made in (none for the root user's own requests, which need no evaluation).
     fn decide(
         &self,
         app: &App,
@@ -233,7 +266,7 @@ impl Authorizer {
         check: &Check,
         parts: Option<&http::request::Parts>,
         peer: Option<Peer>,
-    ) -> Result<Decision, AuthzError> {
+    ) -> Result<(Decision, Option<RequestContext>), AuthzError> {
         let principal = &caller.principal;
         let session = match &caller.session {
             Some(s) => self.session_policies(app, s)?,
@@ -244,33 +277,34 @@ impl Authorizer {
             // The root user may do anything in its account; a session of it is still limited
             // by its session policies.
             let Some(session_sources) = &session_sources else {
-                return Ok(Decision::Allow {
+                let root = Decision::Allow {
                     policy: "root".to_owned(),
                     sid: None,
-                });
+                };
+                return Ok((root, None));
             };
             let ctx = self.context(app, caller, check, parts, peer, &[]);
-            return Ok(
-                match gitward_policy::evaluate(session_sources, None, None, &ctx) {
-                    Decision::ImplicitDeny { action, .. } => Decision::ImplicitDeny {
-                        reason: gitward_policy::ImplicitDenyReason::SessionPolicy,
-                        action,
-                    },
-                    other => other,
+            let decision = match gitward_policy::evaluate(session_sources, None, None, &ctx) {
+                Decision::ImplicitDeny { action, .. } => Decision::ImplicitDeny {
+                    reason: gitward_policy::ImplicitDenyReason::SessionPolicy,
+                    action,
                 },
-            );
+                other => other,
+            };
+            return Ok((decision, Some(ctx)));
         }
         let compiled = self.compiled(app, principal)?;
         let tags = effective_tags(&compiled.tags, caller.session.as_deref());
         let ctx = self.context(app, caller, check, parts, peer, &tags);
         let identity = sources(&compiled.identity);
         let boundary = compiled.boundary.as_deref().map(sources);
-        Ok(gitward_policy::evaluate(
+        let decision = gitward_policy::evaluate(
             &identity,
             boundary.as_deref(),
             session_sources.as_deref(),
             &ctx,
-        ))
+        );
+        Ok((decision, Some(ctx)))
     }
 
     fn context(
@@ -351,6 +385,54 @@ impl Authorizer {
         }
         ctx
     }
+}
+
+/// The decoded form of an encoded authorization failure message, in the layout AWS's
+/// DecodeAuthorizationMessage returns, plus gitward's one-line `reason`.
+fn decoded_message(
+    caller: &Caller,
+    check: &Check,
+    decision: &Decision,
+    ctx: Option<&RequestContext>,
+) -> String {
+    let matched = match decision {
+        Decision::ExplicitDeny { policy, sid, .. } => {
+            vec![serde_json::json!({"statementId": sid, "effect": "DENY", "policy": policy})]
+        }
+        _ => Vec::new(),
+    };
+    let conditions: Vec<serde_json::Value> = ctx
+        .map(|c| {
+            c.keys()
+                .map(|(k, v)| {
+                    let values: Vec<serde_json::Value> = v
+                        .as_slice()
+                        .iter()
+                        .map(|x| serde_json::json!({"value": x}))
+                        .collect();
+                    serde_json::json!({"key": k, "values": {"items": values}})
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    serde_json::json!({
+        "allowed": false,
+        "explicitDeny": matches!(decision, Decision::ExplicitDeny { .. }),
+        "matchedStatements": {"items": matched},
+        "failures": {"items": []},
+        "reason": decision.explain(),
+        "context": {
+            "principal": {
+                "id": caller.session.as_ref().map_or_else(|| caller.principal.user_id(), |s| s.user_id()),
+                "name": caller.principal.username().unwrap_or_default(),
+                "arn": caller.arn(),
+            },
+            "action": check.action,
+            "resource": check.resource,
+            "conditions": {"items": conditions},
+        },
+    })
+    .to_string()
 }
 
 /// Borrowed views of parsed policies, for the evaluator.

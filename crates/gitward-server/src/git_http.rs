@@ -361,7 +361,7 @@ fn authorize(
     peer: Option<Peer>,
 ) -> Result<(), Refusal> {
     app.authorizer
-        .authorize(app, caller, check, parts, peer)
+        .authorize_explained(app, caller, check, parts, peer)
         .map_err(|e| match e {
             crate::authz::AuthzError::Denied(m) => Refusal::forbidden(m),
             crate::authz::AuthzError::Internal => Refusal::internal(),
@@ -447,11 +447,20 @@ async fn authorize_refs(
     if denials.iter().all(Option::is_none) {
         return Ok(None);
     }
+    // The encoded authorization messages go to the side band, one line per denied ref; the
+    // per-ref report keeps the readable reason only.
+    let mut encoded = Vec::new();
     let reasons: Vec<String> = updates
         .iter()
         .zip(&denials)
         .map(|(u, d)| match d {
-            Some(why) => format!("{} denied by IAM policy: {why}", u.name),
+            Some(why) => {
+                let (why, blob) = why.split_once('\n').unwrap_or((why.as_str(), ""));
+                if !blob.is_empty() {
+                    encoded.push(format!("gitward: {}: {blob}", u.name));
+                }
+                format!("{} denied by IAM policy: {why}", u.name)
+            }
             None => "rejected because another ref was denied".to_owned(),
         })
         .collect();
@@ -467,11 +476,15 @@ async fn authorize_refs(
         .map(|(u, _)| u.name.as_str())
         .collect();
     tracing::info!(repository = %target.name, refs = ?denied, "push refused by IAM policy");
-    let message = format!(
+    let mut message = format!(
         "gitward: push refused: IAM policy denies {} on {}; nothing was changed",
         target.service.action(),
         denied.join(", ")
     );
+    for line in encoded {
+        message.push('\n');
+        message.push_str(&line);
+    }
     Ok(Some(pktline::rejection_report(
         commands, &rejected, &message,
     )))

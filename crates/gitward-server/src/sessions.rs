@@ -68,6 +68,21 @@ impl Sessions {
         gitward_sts::open_at(token, access_key_id, &self.keyring, now)
     }
 
+    /// Seals an authorization failure message (its decoded JSON) for `account`.
+    pub fn seal_message(&self, json: &str, account: &AccountId) -> anyhow::Result<String> {
+        gitward_sts::message::seal_message(json, account, &self.keyring, random()?)
+            .map_err(|e| anyhow::anyhow!("sealing an authorization message: {e}"))
+    }
+
+    /// Opens an encoded authorization failure message for a caller of `account`.
+    pub fn open_message(
+        &self,
+        text: &str,
+        account: &AccountId,
+    ) -> Result<String, gitward_sts::message::MessageError> {
+        gitward_sts::message::open_message(text, account, &self.keyring)
+    }
+
     /// Mints GetSessionToken credentials for a user or the root user; `mfa_at` is when an
     /// MFA code was checked for this call, if one was.
     pub fn session_token(

@@ -9,11 +9,13 @@
 //! - [`mod@seal`]: sealing and opening tokens with a rotatable keyring, minting `ASIA…` credentials;
 //! - [`packed`]: session policy checks and the packed policy size (`PackedPolicySize`);
 //! - [`totp`]: RFC 6238 codes for virtual MFA devices, their seed, URI and QR code;
-//! - [`names`]: STS parameter validation with AWS's messages.
+//! - [`names`]: STS parameter validation with AWS's messages;
+//! - [`message`]: encoded authorization failure messages (DecodeAuthorizationMessage).
 
 #![warn(missing_docs)]
 
 pub mod claims;
+pub mod message;
 pub mod names;
 pub mod packed;
 pub mod seal;

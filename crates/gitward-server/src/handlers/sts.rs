@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 pub const OPERATIONS: &[&str] = &[
     "AssumeRole",
+    "DecodeAuthorizationMessage",
     "GetAccessKeyInfo",
     "GetCallerIdentity",
     "GetFederationToken",
@@ -160,6 +161,21 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
                 })?,
             };
             Ok(json!({"Account": account.as_str()}))
+        }
+        "DecodeAuthorizationMessage" => {
+            // Only messages about requests of the caller's own account open.
+            let decoded = app
+                .sessions
+                .open_message(input.req("EncodedMessage")?, p.account())
+                .map_err(|e| {
+                    tracing::info!(error = %e, "an authorization message did not decode");
+                    ApiError::new(
+                        "InvalidAuthorizationMessageException",
+                        "The encoded authorization message is invalid.",
+                        400,
+                    )
+                })?;
+            Ok(json!({"DecodedMessage": decoded}))
         }
         other => Err(ApiError::unknown_operation(Service::Sts, other)),
     }
