@@ -492,13 +492,16 @@ def test_expired_role_session(new_server, git_for, tmp_path):
                       policy=_allow(["codecommit:*"], "*"))
     fresh = lambda seconds: user.client("sts", parameter_validation=False).assume_role(  # noqa: E731
         RoleArn=role["Arn"], RoleSessionName="short", DurationSeconds=seconds)["Credentials"]
-    c = fresh(2)
     git = Git(srv, tmp_path / "home", None)
     helper = ["-c", f"credential.helper={HELPER}", "-c", "credential.UseHttpPath=true"]
     env = lambda c: {"AWS_ACCESS_KEY_ID": c["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": c["SecretAccessKey"],  # noqa: E731
                      "AWS_SESSION_TOKEN": c["SessionToken"]}
     work = tmp_path / "w"
-    git.ok(*helper, "clone", srv.clone_url(repo), str(work), env=env(c))
+    git.ok(*helper, "clone", srv.clone_url(repo), str(work), env=env(fresh(900)))
+    # The 2-second session works at once (a quick API call: git plus the CLI helper can take
+    # longer than two seconds on a loaded machine), and three seconds later it is over.
+    c = fresh(2)
+    _client(srv, "codecommit", c).get_repository(repositoryName=repo)
     time.sleep(3)
     out = git.fails(*helper, "fetch", cwd=work, env=env(c))
     assert "403" in out and "expired" in out
@@ -541,3 +544,21 @@ def test_source_identity_is_set_once_and_follows_the_chain(server, root_a, make_
     with pytest.raises(botocore.exceptions.ClientError) as ei:
         sts.assume_role(RoleArn=role["Arn"], RoleSessionName="hop", SourceIdentity="bob")
     assert _code(ei) == "ValidationError"
+
+
+def test_managed_session_policies_narrow_the_role(server, root_a, make_user):
+    from gwtest import READ_ONLY
+    user, me = make_user()
+    repo = uniq("arns")
+    role = _make_role(root_a, _trust(f"arn:aws:iam::{root_a.account_id}:user/{user}"))
+    root_a.iam.attach_role_policy(RoleName=role["RoleName"], PolicyArn=POWER_USER)
+    full = me.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="full")["Credentials"]
+    _client(server, "codecommit", full).create_repository(repositoryName=repo)
+    out = me.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="ro", PolicyArns=[{"arn": READ_ONLY}])
+    assert 0 < out["PackedPolicySize"] <= 100
+    ro = _client(server, "codecommit", out["Credentials"])
+    ro.get_repository(repositoryName=repo)
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        ro.create_repository(repositoryName=uniq("nope"))
+    assert _code(ei) == "AccessDeniedException"
+    assert "session polic" in ei.value.response["Error"]["Message"]
