@@ -16,7 +16,7 @@
 use crate::api::App;
 use crate::authn::Caller;
 use crate::handlers::Input;
-use crate::handlers::sts::{SessionRequest, assume_role_out, refuse_mfa};
+use crate::handlers::sts::{SessionRequest, assume_role_out, internal, refuse_mfa};
 use crate::ops::{Check, OperationRequest};
 use gitward_api::{ApiError, Service};
 use gitward_iam::{Principal, Role};
@@ -330,9 +330,6 @@ pub fn assume_role(
                 c.chain_depth = chain_depth;
             },
         )
-        .map_err(|e| {
-            tracing::error!(error = %e, "minting a role session failed");
-            ApiError::internal_for(Service::Sts)
-        })?;
+        .map_err(internal)?;
     Ok(assume_role_out(&minted, passed_anything.then_some(packed)))
 }

@@ -25,7 +25,8 @@ fn validation(e: gitward_sts::ValidationError) -> ApiError {
     ApiError::validation_for(Service::Sts, e.message)
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
+/// A session that could not be minted: logged, answered as STS's internal error.
+pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
     tracing::error!(error = %e, "minting a session failed");
     ApiError::internal_for(Service::Sts)
 }
