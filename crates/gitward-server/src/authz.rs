@@ -47,6 +47,12 @@ type SessionPolicies = Arc<Vec<(String, PolicyDocument)>>;
 /// Sessions whose parsed policies are kept; past this the cache starts over.
 const SESSION_CACHE_LIMIT: usize = 10_000;
 
+/// A refused check: AWS's `AccessDenied` text and what was evaluated to reach it.
+struct Denial {
+    message: String,
+    evaluated: Option<(Decision, Option<RequestContext>)>,
+}
+
 /// Evaluates requests against the caller's policies, caching parsed policies per principal
 /// and per session.
 #[derive(Debug, Default)]
@@ -167,30 +173,9 @@ impl Authorizer {
         parts: &http::request::Parts,
         peer: Option<Peer>,
     ) -> Result<(), AuthzError> {
-        let deny = |why: String| {
-            AuthzError::Denied(format!(
-                "User: {} is not authorized to perform: {} on resource: {}{why}",
-                caller.arn(),
-                check.action,
-                check.resource
-            ))
-        };
-        // Nothing crosses accounts: a resource must be "*" or in the caller's account.
-        if let Some(account) = resource_account(&check.resource)
-            && !account.is_empty()
-            && account != caller.principal.account().as_str()
-            && account != "aws"
-        {
-            return Err(deny(
-                " because no resource-based policy allows the action".to_owned(),
-            ));
-        }
-        match self.decide(app, caller, check, Some(parts), peer)?.0 {
-            Decision::Allow { .. } => Ok(()),
-            denied => {
-                tracing::info!(principal = %caller.arn(), action = %check.action, resource = %check.resource, "access denied");
-                Err(deny(format!(" {}", denied.explain())))
-            }
+        match self.judge(app, caller, check, parts, peer)? {
+            None => Ok(()),
+            Some(denial) => Err(AuthzError::Denied(denial.message)),
         }
     }
 
@@ -206,23 +191,60 @@ impl Authorizer {
         parts: &http::request::Parts,
         peer: Option<Peer>,
     ) -> Result<(), AuthzError> {
-        let Err(AuthzError::Denied(message)) = self.authorize(app, caller, check, parts, peer)
+        let Some(Denial { message, evaluated }) = self.judge(app, caller, check, parts, peer)?
         else {
             return Ok(());
         };
-        let encoded = self
-            .decide(app, caller, check, Some(parts), peer)
-            .ok()
-            .and_then(|(decision, ctx)| {
-                let json = decoded_message(caller, check, &decision, ctx.as_ref());
-                app.sessions
-                    .seal_message(&json, caller.principal.account())
-                    .map_err(|e| tracing::warn!(error = %e, "encoding a denial failed"))
-                    .ok()
-            });
+        let encoded = evaluated.and_then(|(decision, ctx)| {
+            let json = decoded_message(caller, check, &decision, ctx.as_ref());
+            app.sessions
+                .seal_message(&json, caller.principal.account())
+                .map_err(|e| tracing::warn!(error = %e, "encoding a denial failed"))
+                .ok()
+        });
         Err(AuthzError::Denied(match encoded {
             Some(e) => format!("{message}\nEncoded authorization failure message: {e}"),
             None => message,
+        }))
+    }
+
+    /// Evaluates one check once: `None` when allowed, else AWS's denial text and, when
+    /// policies were evaluated, the decision and its request context.
+    fn judge(
+        &self,
+        app: &App,
+        caller: &Caller,
+        check: &Check,
+        parts: &http::request::Parts,
+        peer: Option<Peer>,
+    ) -> Result<Option<Denial>, AuthzError> {
+        let deny = |why: String| {
+            format!(
+                "User: {} is not authorized to perform: {} on resource: {}{why}",
+                caller.arn(),
+                check.action,
+                check.resource
+            )
+        };
+        // Nothing crosses accounts: a resource must be "*" or in the caller's account.
+        if let Some(account) = resource_account(&check.resource)
+            && !account.is_empty()
+            && account != caller.principal.account().as_str()
+            && account != "aws"
+        {
+            return Ok(Some(Denial {
+                message: deny(" because no resource-based policy allows the action".to_owned()),
+                evaluated: None,
+            }));
+        }
+        let (decision, ctx) = self.decide(app, caller, check, Some(parts), peer)?;
+        if let Decision::Allow { .. } = decision {
+            return Ok(None);
+        }
+        tracing::info!(principal = %caller.arn(), action = %check.action, resource = %check.resource, "access denied");
+        Ok(Some(Denial {
+            message: deny(format!(" {}", decision.explain())),
+            evaluated: Some((decision, ctx)),
         }))
     }
 
