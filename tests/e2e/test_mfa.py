@@ -219,9 +219,17 @@ def test_cli_creates_a_device_and_limits_and_authorization(server, root_a, make_
 
 
 def test_session_token_with_mfa(server, root_a, make_user):
+    # Listing repositories is denied to sessions without MFA (Bool, not BoolIfExists: long-term
+    # keys carry no MFA key at all, so the condition does not apply to them) and to MFA
+    # sessions authenticated more than an hour ago.
     name, me = make_user(managed=[POWER_USER],
                          inline={"mfa-self": {"Version": "2012-10-17", "Statement": [
-                             {"Effect": "Allow", "Action": "iam:ListMFADevices", "Resource": "*"}]}})
+                             {"Effect": "Allow", "Action": "iam:ListMFADevices", "Resource": "*"},
+                             {"Effect": "Deny", "Action": "codecommit:ListRepositories", "Resource": "*",
+                              "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},
+                             {"Effect": "Deny", "Action": "codecommit:ListRepositories", "Resource": "*",
+                              "Condition": {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "3600"}}}]}})
+    me.cc.list_repositories()
     serial, seed, t = _device(root_a, name)
     # Wrong code, unknown serial, another user's device.
     with pytest.raises(botocore.exceptions.ClientError) as ei:
@@ -244,10 +252,14 @@ def test_session_token_with_mfa(server, root_a, make_user):
     # With MFA the session may call IAM (without, it may not).
     devices = _client(server, "iam", c).list_mfa_devices()["MFADevices"]
     assert [d["SerialNumber"] for d in devices] == [serial]
+    _client(server, "codecommit", c).list_repositories()
     plain = me.sts.get_session_token()["Credentials"]
     with pytest.raises(botocore.exceptions.ClientError) as ei:
         _client(server, "iam", plain).list_mfa_devices()
     assert _err(ei)[0] == "AccessDenied"
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        _client(server, "codecommit", plain).list_repositories()
+    assert _err(ei)[0] == "AccessDeniedException"
     # The same code again: refused.
     with pytest.raises(botocore.exceptions.ClientError) as ei:
         me.sts.get_session_token(SerialNumber=serial, TokenCode=totp(seed, t + 1))
