@@ -18,7 +18,8 @@ mod validate;
 pub use error::IamError;
 pub use managed::{AwsManagedPolicy, aws_managed_policies, aws_managed_policy};
 pub use mfa::{
-    MFA_DEVICES_PER_USER, MfaDevice, MfaRefusal, MfaStore, NewVirtualMfaDevice, RESYNC_WINDOW_STEPS,
+    MFA_DEVICES_PER_USER, MFA_LOCKOUT_SECONDS, MFA_MAX_FAILURES, MfaDevice, MfaRefusal, MfaStore,
+    NewVirtualMfaDevice, RESYNC_WINDOW_STEPS,
 };
 pub use model::{
     AccessKey, Account, CODECOMMIT_SERVICE, Group, KeyStatus, LastUsed, ManagedPolicy, OwnerKind,

@@ -15,6 +15,11 @@ use time::OffsetDateTime;
 pub const MFA_DEVICES_PER_USER: usize = 8;
 /// Steps either side of now that `ResyncMFADevice` searches for the device's clock (±5 min).
 pub const RESYNC_WINDOW_STEPS: u64 = 10;
+/// Wrong codes in a row after which a device refuses every code for [`MFA_LOCKOUT_SECONDS`]
+/// (six digits in a three-step window are otherwise guessable by brute force).
+pub const MFA_MAX_FAILURES: u32 = 10;
+/// How long a device refuses codes after [`MFA_MAX_FAILURES`] wrong ones, from the last one.
+pub const MFA_LOCKOUT_SECONDS: i64 = 300;
 /// The longest serial number the IAM model allows (`serialNumberType`).
 const SERIAL_MAX: usize = 256;
 
@@ -37,6 +42,10 @@ pub struct MfaDevice {
     pub last_step: Option<u64>,
     /// Steps the device's clock runs ahead of ours (negative: behind), set by a resync.
     pub drift_steps: i64,
+    /// Wrong codes given to STS in a row (reset by an accepted one).
+    pub failed_attempts: u32,
+    /// When the last of those was given.
+    pub last_failure: Option<OffsetDateTime>,
     /// Tags given at creation.
     pub tags: Vec<Tag>,
 }
@@ -77,8 +86,9 @@ pub trait MfaStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Unassigns a device (it keeps its last used step).
     fn unassign_mfa_device(&self, account: &AccountId, serial: &str) -> Result<(), StoreError>;
-    /// Records `step` as used, only if it is after the last used step; with `drift`, also
-    /// sets the device's drift. False if the step was not after the last one.
+    /// Records `step` as used, only if it is after the last used step, and clears the count
+    /// of wrong codes; with `drift`, also sets the device's drift. False if the step was not
+    /// after the last one.
     fn use_mfa_step(
         &self,
         account: &AccountId,
@@ -86,6 +96,13 @@ pub trait MfaStore: Send + Sync {
         step: u64,
         drift: Option<i64>,
     ) -> Result<bool, StoreError>;
+    /// Counts one more wrong code, given at `at`.
+    fn record_mfa_failure(
+        &self,
+        account: &AccountId,
+        serial: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
     /// Removes a device.
     fn delete_mfa_device(&self, account: &AccountId, serial: &str) -> Result<(), StoreError>;
 }
@@ -185,6 +202,8 @@ impl IamService {
             enabled: None,
             last_step: None,
             drift_steps: 0,
+            failed_attempts: 0,
+            last_failure: None,
             tags: tags.to_vec(),
         };
         self.store.insert_mfa_device(&device, &seed).map_err(|e| {
@@ -395,7 +414,9 @@ impl IamService {
 
     /// STS's check of `SerialNumber` + `TokenCode` for the IAM user `user_name`: the device
     /// must be assigned to that user and the code valid now (±1 step of the device's clock)
-    /// and not used before. On success the step is spent and the check time returned.
+    /// and not used before. On success the step is spent and the check time returned. After
+    /// [`MFA_MAX_FAILURES`] wrong codes in a row the device refuses every code for
+    /// [`MFA_LOCKOUT_SECONDS`].
     pub fn check_mfa_code(
         &self,
         account: &AccountId,
@@ -410,8 +431,16 @@ impl IamService {
             return Ok(Err(MfaRefusal::UnknownSerial));
         }
         let now = self.clock.now();
+        let locked = device.failed_attempts >= MFA_MAX_FAILURES
+            && device
+                .last_failure
+                .is_some_and(|t| now < t + time::Duration::seconds(MFA_LOCKOUT_SECONDS));
+        if locked {
+            return Ok(Err(MfaRefusal::InvalidCode));
+        }
         let at = device_time(now, device.drift_steps);
         let Ok(step) = totp::verify(&seed_bytes(&seed)?, code, at, device.last_step) else {
+            self.store.record_mfa_failure(account, serial, now)?;
             return Ok(Err(MfaRefusal::InvalidCode));
         };
         // Two requests racing with one code: only one advances the step.

@@ -3,6 +3,8 @@
 -- seed_sealed = the Base32 seed, AES-256-GCM under the master key (context: the serial).
 -- user_lc NULL = unassigned. last_step = the last TOTP step a code was accepted for (each
 -- code works once); drift_steps = how far the device's clock runs from ours (resync).
+-- failed_attempts / last_failure_at: wrong codes in a row, for the lockout that stops a
+-- caller from guessing codes.
 -- tags = JSON array of {"Key","Value"} given at creation.
 
 CREATE TABLE mfa_devices (
@@ -17,6 +19,8 @@ CREATE TABLE mfa_devices (
     enabled_at   INTEGER,
     last_step    INTEGER,
     drift_steps  INTEGER NOT NULL DEFAULT 0,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    last_failure_at INTEGER,
     tags         TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (account_id, name_lc),
     UNIQUE (account_id, serial)

@@ -7,7 +7,7 @@ use gitward_iam::{MfaDevice, MfaStore, Tag};
 use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
-const COLS: &str = "d.account_id, d.name, d.path, d.created_at, u.name, d.enabled_at, d.last_step, d.drift_steps, d.tags, d.seed_sealed, d.serial";
+const COLS: &str = "d.account_id, d.name, d.path, d.created_at, u.name, d.enabled_at, d.last_step, d.drift_steps, d.tags, d.seed_sealed, d.serial, d.failed_attempts, d.last_failure_at";
 /// The device row with its user's canonical name (the row keeps the lower-cased one).
 const FROM: &str =
     "mfa_devices d LEFT JOIN users u ON u.account_id = d.account_id AND u.name_lc = d.user_lc";
@@ -59,6 +59,8 @@ fn step_param(step: u64) -> i64 {
 fn device_row(r: &Row<'_>) -> rusqlite::Result<(MfaDevice, Vec<u8>, String)> {
     let enabled: Option<i64> = r.get(5)?;
     let tags: String = r.get(8)?;
+    let failed: i64 = r.get(11)?;
+    let last_failure: Option<i64> = r.get(12)?;
     Ok((
         MfaDevice {
             account: account_id(r.get(0)?)?,
@@ -69,6 +71,8 @@ fn device_row(r: &Row<'_>) -> rusqlite::Result<(MfaDevice, Vec<u8>, String)> {
             enabled: enabled.map(from_ts).transpose()?,
             last_step: step_col(r.get(6)?),
             drift_steps: r.get(7)?,
+            failed_attempts: u32::try_from(failed).unwrap_or(u32::MAX),
+            last_failure: last_failure.map(from_ts).transpose()?,
             tags: tags_from_json(&tags),
         },
         r.get(9)?,
@@ -150,7 +154,7 @@ impl MfaStore for Db {
         let n = self
             .conn()
             .execute(
-                "UPDATE mfa_devices SET user_lc = ?3, enabled_at = ?4, drift_steps = 0,
+                "UPDATE mfa_devices SET user_lc = ?3, enabled_at = ?4, drift_steps = 0, failed_attempts = 0,
                      last_step = MAX(COALESCE(last_step, -1), ?5)
                  WHERE account_id = ?1 AND serial = ?2 AND user_lc IS NULL",
                 params![account.as_str(), serial, lc(user), ts(at), step_param(step)],
@@ -180,12 +184,29 @@ impl MfaStore for Db {
         let n = self
             .conn()
             .execute(
-                "UPDATE mfa_devices SET last_step = ?3, drift_steps = COALESCE(?4, drift_steps)
+                "UPDATE mfa_devices SET last_step = ?3, drift_steps = COALESCE(?4, drift_steps),
+                     failed_attempts = 0
                  WHERE account_id = ?1 AND serial = ?2 AND (last_step IS NULL OR last_step < ?3)",
                 params![account.as_str(), serial, step_param(step), drift],
             )
             .map_err(backend)?;
         Ok(n == 1)
+    }
+
+    fn record_mfa_failure(
+        &self,
+        account: &AccountId,
+        serial: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE mfa_devices SET failed_attempts = failed_attempts + 1, last_failure_at = ?3
+                 WHERE account_id = ?1 AND serial = ?2",
+                params![account.as_str(), serial, ts(at)],
+            )
+            .map(drop)
+            .map_err(backend)
     }
 
     fn delete_mfa_device(&self, account: &AccountId, serial: &str) -> Result<(), StoreError> {
@@ -235,6 +256,8 @@ mod tests {
             enabled: None,
             last_step: None,
             drift_steps: 0,
+            failed_attempts: 0,
+            last_failure: None,
             tags: vec![Tag {
                 key: "k".to_owned(),
                 value: "v".to_owned(),
@@ -297,6 +320,15 @@ mod tests {
         assert!(!db.use_mfa_step(&acct, serial, 99, None).expect("use"));
         let d = db.list_mfa_devices(&acct).expect("list").remove(0);
         assert_eq!((d.last_step, d.drift_steps), (Some(101), -2));
+        db.record_mfa_failure(&acct, serial, at).expect("failure");
+        db.record_mfa_failure(&acct, serial, at).expect("failure");
+        let d = db.list_mfa_devices(&acct).expect("list").remove(0);
+        assert_eq!((d.failed_attempts, d.last_failure), (2, Some(at)));
+        assert!(db.use_mfa_step(&acct, serial, 102, None).expect("use"));
+        assert_eq!(
+            db.list_mfa_devices(&acct).expect("list")[0].failed_attempts,
+            0
+        );
         db.update_user(&acct, "Maria", "Mary", "/").expect("rename");
         assert_eq!(
             db.list_mfa_devices(&acct).expect("list")[0].user.as_deref(),
@@ -304,7 +336,7 @@ mod tests {
         );
         db.unassign_mfa_device(&acct, serial).expect("unassign");
         let d = db.list_mfa_devices(&acct).expect("list").remove(0);
-        assert_eq!((d.user, d.enabled, d.last_step), (None, None, Some(101)));
+        assert_eq!((d.user, d.enabled, d.last_step), (None, None, Some(102)));
         db.delete_mfa_device(&acct, serial).expect("delete");
         assert!(db.list_mfa_devices(&acct).expect("list").is_empty());
     }

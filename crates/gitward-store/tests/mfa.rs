@@ -124,6 +124,32 @@ fn enable_window_single_use_and_resync() {
 }
 
 #[test]
+fn wrong_codes_in_a_row_lock_the_device_for_a_while() {
+    let fx = Fx::new();
+    let (svc, a) = (&fx.svc, &fx.acct);
+    let t = totp::step_at(T0);
+    let (serial, seed) = fx.device("phone");
+    svc.enable_mfa_device(a, "maria", &serial, &code(&seed, t - 1), &code(&seed, t))
+        .expect("enable");
+    let check = |c: &str| svc.check_mfa_code(a, "maria", &serial, c).expect("check");
+    // Wrong codes short of the limit, then a right one: accepted, and the count starts over.
+    for _ in 1..gitward_iam::MFA_MAX_FAILURES {
+        assert_eq!(check(&code(&seed, t + 7)), Err(MfaRefusal::InvalidCode));
+    }
+    assert!(check(&code(&seed, t + 1)).is_ok());
+    for _ in 0..gitward_iam::MFA_MAX_FAILURES {
+        assert_eq!(check(&code(&seed, t + 7)), Err(MfaRefusal::InvalidCode));
+    }
+    // Locked: even the right code is refused until the lockout has passed.
+    fx.at_step_offset(2);
+    assert_eq!(check(&code(&seed, t + 2)), Err(MfaRefusal::InvalidCode));
+    fx.clock
+        .set(T0 + Duration::seconds(gitward_iam::MFA_LOCKOUT_SECONDS + 30));
+    let now = totp::step_at(gitward_core::Clock::now(fx.clock.as_ref()));
+    assert!(check(&code(&seed, now)).is_ok());
+}
+
+#[test]
 fn assignment_limits_and_conflicts() {
     let fx = Fx::new();
     let (svc, a) = (&fx.svc, &fx.acct);
