@@ -30,6 +30,9 @@ pub enum IamError {
     /// `ServiceNotSupportedException` (404): service-specific credentials for another service.
     #[error("{0}")]
     ServiceNotSupported(String),
+    /// `InvalidAuthenticationCode` (403): MFA codes that do not check out.
+    #[error("{0}")]
+    InvalidAuthenticationCode(String),
     /// Storage failed; never shown to clients.
     #[error("storage failure")]
     Store(#[from] StoreError),
@@ -47,6 +50,7 @@ impl IamError {
             Self::InvalidInput(_) => "InvalidInput",
             Self::PolicyNotAttachable(_) => "PolicyNotAttachable",
             Self::ServiceNotSupported(_) => "NotSupportedService",
+            Self::InvalidAuthenticationCode(_) => "InvalidAuthenticationCode",
             Self::Store(_) => "ServiceFailure",
         }
     }

@@ -7,6 +7,7 @@
 
 mod error;
 mod managed;
+mod mfa;
 mod model;
 mod principal;
 mod roles;
@@ -16,6 +17,10 @@ mod validate;
 
 pub use error::IamError;
 pub use managed::{AwsManagedPolicy, aws_managed_policies, aws_managed_policy};
+pub use mfa::{
+    MFA_DEVICES_PER_USER, MFA_LOCKOUT_SECONDS, MFA_MAX_FAILURES, MfaDevice, MfaRefusal, MfaStore,
+    NewVirtualMfaDevice, RESYNC_WINDOW_STEPS,
+};
 pub use model::{
     AccessKey, Account, CODECOMMIT_SERVICE, Group, KeyStatus, LastUsed, ManagedPolicy, OwnerKind,
     PolicyVersion, Role, ServiceCredential, Tag, User,

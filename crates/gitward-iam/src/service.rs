@@ -420,6 +420,9 @@ impl IamService {
         {
             return conflict("delete service specific credentials");
         }
+        if self.has_mfa_device(account, &user.name)? {
+            return conflict("delete MFA device");
+        }
         self.store.delete_user(account, &user.name)?;
         self.changed();
         Ok(())

@@ -7,9 +7,9 @@ use crate::model::{
 use gitward_core::{AccountId, Secret, StoreError};
 use time::OffsetDateTime;
 
-/// Storage of IAM entities. Each method is atomic. Names passed in are matched
+/// Storage of IAM entities (virtual MFA devices: [`crate::MfaStore`]). Each method is atomic. Names passed in are matched
 /// case-insensitively; getters return `None` when nothing matches.
-pub trait IamStore: Send + Sync {
+pub trait IamStore: crate::mfa::MfaStore + Send + Sync {
     /// Adds an account; `Conflict` if the id exists.
     fn insert_account(&self, account: &Account) -> Result<(), StoreError>;
     /// All accounts, oldest first.

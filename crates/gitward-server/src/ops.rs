@@ -147,7 +147,13 @@ fn iam_check(app: &App, req: &OperationRequest<'_>) -> Check {
         | "DeletePolicyVersion"
         | "ListEntitiesForPolicy" => req.str("PolicyArn").unwrap_or_default().to_owned(),
         "SimulatePrincipalPolicy" => req.str("PolicySourceArn").unwrap_or_default().to_owned(),
-        "SimulateCustomPolicy" => "*".to_owned(),
+        "SimulateCustomPolicy" | "ListVirtualMFADevices" => "*".to_owned(),
+        "CreateVirtualMFADevice" => format!(
+            "arn:aws:iam::{account}:mfa{}{}",
+            req.str("Path").unwrap_or("/"),
+            req.str("VirtualMFADeviceName").unwrap_or_default()
+        ),
+        "DeleteVirtualMFADevice" => req.str("SerialNumber").unwrap_or_default().to_owned(),
         "AddUserToGroup"
         | "RemoveUserFromGroup"
         | "CreateGroup"
@@ -201,8 +207,10 @@ fn iam_check(app: &App, req: &OperationRequest<'_>) -> Check {
 /// (also `iam:ResourceTag/KEY`) for calls on an existing user or role.
 fn iam_tag_context(app: &App, req: &OperationRequest<'_>, mut check: Check) -> Check {
     let op = req.operation;
-    if matches!(op, "CreateUser" | "TagUser" | "CreateRole" | "TagRole")
-        && let Some(Value::Array(tags)) = req.input.get("Tags")
+    if matches!(
+        op,
+        "CreateUser" | "TagUser" | "CreateRole" | "TagRole" | "CreateVirtualMFADevice"
+    ) && let Some(Value::Array(tags)) = req.input.get("Tags")
     {
         let mut keys = Vec::new();
         for t in tags {
@@ -223,7 +231,7 @@ fn iam_tag_context(app: &App, req: &OperationRequest<'_>, mut check: Check) -> C
             .collect();
         check = check.with("aws:TagKeys", keys);
     }
-    if matches!(op, "CreateUser" | "CreateRole") {
+    if matches!(op, "CreateUser" | "CreateRole" | "CreateVirtualMFADevice") {
         return check;
     }
     let account = req.caller.principal.account();
@@ -457,6 +465,27 @@ mod tests {
             &user,
         ));
         t.push(iam("SimulateCustomPolicy", &json!({}), "*"));
+        // Virtual MFA devices (service authorization reference: mfa/NAME and user/NAME).
+        let mfa = format!("arn:aws:iam::{ACCT}:mfa/team/Phone");
+        t.push(iam(
+            "CreateVirtualMFADevice",
+            &json!({"VirtualMFADeviceName": "Phone", "Path": "/team/"}),
+            &mfa,
+        ));
+        t.push(iam(
+            "DeleteVirtualMFADevice",
+            &json!({"SerialNumber": mfa}),
+            &mfa,
+        ));
+        t.push(iam("ListVirtualMFADevices", &json!({}), "*"));
+        for op in [
+            "EnableMFADevice",
+            "DeactivateMFADevice",
+            "ResyncMFADevice",
+            "ListMFADevices",
+        ] {
+            t.push(iam(op, &u, &user));
+        }
         for op in [
             "GetPolicy",
             "GetPolicyVersion",

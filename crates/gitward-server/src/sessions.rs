@@ -90,6 +90,7 @@ impl Sessions {
         principal: &Principal,
         now: OffsetDateTime,
         duration: i64,
+        mfa_at: Option<OffsetDateTime>,
     ) -> anyhow::Result<Minted> {
         let kind = SessionKind::SessionToken {
             principal: long_term(principal)?,
@@ -100,7 +101,10 @@ impl Sessions {
             SessionSource::GetSessionToken,
             now,
             duration,
-            |_| {},
+            |c| {
+                c.mfa_authenticated = mfa_at.is_some();
+                c.mfa_auth_time = mfa_at.map(OffsetDateTime::unix_timestamp);
+            },
         )
     }
 

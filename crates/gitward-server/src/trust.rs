@@ -16,7 +16,7 @@
 use crate::api::App;
 use crate::authn::Caller;
 use crate::handlers::Input;
-use crate::handlers::sts::{SessionRequest, assume_role_out, internal, refuse_mfa};
+use crate::handlers::sts::{SessionRequest, assume_role_out, check_mfa, internal};
 use crate::ops::{Check, OperationRequest};
 use gitward_api::{ApiError, Service};
 use gitward_iam::{Principal, Role};
@@ -191,15 +191,18 @@ fn decide(
     }
     let fail = |e: crate::authz::AuthzError| e.into_api(Service::Sts);
     for action in actions {
-        let check = trust_check(action, role, &role_tags, ask);
+        let mut check = trust_check(action, role, &role_tags, ask);
+        if mfa_present {
+            // An MFA code checked with this very request: the trust policy and the caller's
+            // own policies both see it.
+            check = check
+                .with("aws:MultiFactorAuthPresent", vec!["true".to_owned()])
+                .with("aws:MultiFactorAuthAge", vec!["0".to_owned()]);
+        }
         let mut ctx = app
             .authorizer
             .caller_context(app, caller, &check, parts, peer)
             .map_err(fail)?;
-        if mfa_present {
-            ctx.set("aws:MultiFactorAuthPresent", "true");
-            ctx.set("aws:MultiFactorAuthAge", "0");
-        }
         ctx.set_principal(trust_principal(caller));
         let via = match gitward_policy::evaluate_trust(&trust, &ctx) {
             TrustDecision::Allow { via, .. } => via,
@@ -256,7 +259,6 @@ pub fn assume_role(
 ) -> Result<Value, ApiError> {
     let caller = req.caller;
     let ask = read(caller, input)?;
-    refuse_mfa(input)?;
     let denied = |why: Refusal| {
         let (action, reason) = match why {
             Refusal::NoSuchRole => ("sts:AssumeRole", "no such role".to_owned()),
@@ -291,7 +293,16 @@ pub fn assume_role(
     )
     .map_err(validation)?;
     let packed = ask.session.packed_size()?;
-    if let Err(why) = decide(app, req, &role, &ask, false)? {
+    // A code passed now is checked against the caller's long-term user; without one, a
+    // caller whose own session was MFA-authenticated carries that into the role session
+    // (its context already says so to the trust policy).
+    let mfa_at = check_mfa(app, caller, input)?;
+    let (mfa_authenticated, mfa_auth_time) = match (mfa_at, &caller.session) {
+        (Some(at), _) => (true, Some(at.unix_timestamp())),
+        (None, Some(s)) if s.mfa_authenticated => (true, s.mfa_auth_time),
+        _ => (false, None),
+    };
+    if let Err(why) = decide(app, req, &role, &ask, mfa_at.is_some())? {
         return Err(denied(why));
     }
     let passed_anything = !ask.session.tags.is_empty()
@@ -328,6 +339,8 @@ pub fn assume_role(
                 c.transitive_tag_keys.extend(session.transitive_tag_keys);
                 c.source_identity = source_identity;
                 c.chain_depth = chain_depth;
+                c.mfa_authenticated = mfa_authenticated;
+                c.mfa_auth_time = mfa_auth_time;
             },
         )
         .map_err(internal)?;

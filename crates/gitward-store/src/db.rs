@@ -5,7 +5,10 @@ use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-/// Numbered migrations, applied in order, each once. Never edit a published one: add the next.
+/// Numbered migrations, applied in order, each once. Never edit a published one: add the
+/// next. Numbers may have gaps (a number can be reserved for work that lands later): which
+/// ones a database has is recorded in `schema_migrations`, so a migration numbered below one
+/// already applied is still applied when it arrives.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_iam.sql")),
     (2, include_str!("../migrations/0002_repos.sql")),
@@ -14,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0003_service_credentials.sql"),
     ),
     (4, include_str!("../migrations/0004_roles.sql")),
+    (6, include_str!("../migrations/0006_mfa.sql")),
 ];
 
 /// Errors from opening or migrating the database.
@@ -99,19 +103,60 @@ impl Db {
     }
 }
 
+/// Applies the migrations the database lacks. `schema_migrations` lists the applied ones;
+/// a database from before that table existed had migrations 1..=`user_version` applied in
+/// order, which is recorded first. `user_version` keeps the highest applied number, so an
+/// older gitward still refuses a newer database.
 fn migrate(conn: &mut Connection) -> Result<(), DbError> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = MIGRATIONS.last().map_or(0, |m| m.0);
-    if current > known {
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    INTEGER PRIMARY KEY,
+             applied_at INTEGER NOT NULL
+         )",
+    )?;
+    let recorded: i64 = tx.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))?;
+    let user_version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if recorded == 0 && user_version > 0 {
+        if user_version > known {
+            return Err(DbError::TooNew {
+                found: user_version,
+                known,
+            });
+        }
+        for (version, _) in MIGRATIONS.iter().filter(|m| m.0 <= user_version) {
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, 0)",
+                [version],
+            )?;
+        }
+    }
+    tx.commit()?;
+    let applied: Vec<i64> = {
+        let mut st = conn.prepare("SELECT version FROM schema_migrations ORDER BY version")?;
+        st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?
+    };
+    if let Some(unknown) = applied
+        .iter()
+        .find(|v| !MIGRATIONS.iter().any(|m| m.0 == **v))
+    {
         return Err(DbError::TooNew {
-            found: current,
+            found: *unknown,
             known,
         });
     }
-    for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    for (version, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", version)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, strftime('%s', 'now'))",
+            [version],
+        )?;
+        let highest: i64 = tx.query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })?;
+        tx.pragma_update(None, "user_version", highest)?;
         tx.commit()?;
         tracing::info!(version, "applied database migration");
     }
@@ -132,5 +177,60 @@ mod tests {
         drop(db);
         let db = Db::open(&path, MasterKey::from_bytes([7; 32])).expect("reopen");
         assert_eq!(db.schema_version().expect("version"), v);
+    }
+
+    fn applied(db: &Db) -> Vec<i64> {
+        let conn = db.conn();
+        let mut st = conn
+            .prepare("SELECT version FROM schema_migrations ORDER BY version")
+            .expect("prepare");
+        st.query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
+    /// A data dir written before `schema_migrations` existed (migrations 1..=4, recorded only
+    /// in `user_version`) gets the later ones, and a gap in the numbers is filled when the
+    /// missing migration arrives.
+    #[test]
+    fn old_databases_are_recorded_and_gaps_are_filled() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("gitward.db");
+        {
+            let mut conn = Connection::open(&path).expect("open");
+            for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 <= 4) {
+                let tx = conn.transaction().expect("tx");
+                tx.execute_batch(sql).expect("migration");
+                tx.pragma_update(None, "user_version", version)
+                    .expect("version");
+                tx.commit().expect("commit");
+            }
+        }
+        let db = Db::open(&path, MasterKey::from_bytes([7; 32])).expect("open old");
+        let all: Vec<i64> = MIGRATIONS.iter().map(|m| m.0).collect();
+        assert_eq!(applied(&db), all);
+        // Pretend a lower-numbered migration had not been applied: reopening applies it.
+        db.conn()
+            .execute("DELETE FROM schema_migrations WHERE version = 6", [])
+            .expect("forget");
+        db.conn()
+            .execute_batch("DROP TABLE mfa_devices")
+            .expect("drop");
+        drop(db);
+        let db = Db::open(&path, MasterKey::from_bytes([7; 32])).expect("reopen");
+        assert_eq!(applied(&db), all);
+        // A version this build does not know: the database is newer.
+        db.conn()
+            .execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)",
+                [],
+            )
+            .expect("future");
+        drop(db);
+        assert!(matches!(
+            Db::open(&path, MasterKey::from_bytes([7; 32])),
+            Err(DbError::TooNew { found: 999, .. })
+        ));
     }
 }

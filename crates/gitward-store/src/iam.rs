@@ -9,7 +9,7 @@ use gitward_iam::{
 use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
-fn backend(e: rusqlite::Error) -> StoreError {
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
     match e {
         rusqlite::Error::SqliteFailure(f, _)
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
@@ -20,17 +20,17 @@ fn backend(e: rusqlite::Error) -> StoreError {
     }
 }
 
-fn ts(t: OffsetDateTime) -> i64 {
+pub(crate) fn ts(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
 }
 
-fn from_ts(s: i64) -> rusqlite::Result<OffsetDateTime> {
+pub(crate) fn from_ts(s: i64) -> rusqlite::Result<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(s).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Integer, Box::new(e))
     })
 }
 
-fn account_id(s: String) -> rusqlite::Result<AccountId> {
+pub(crate) fn account_id(s: String) -> rusqlite::Result<AccountId> {
     AccountId::parse(&s).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
@@ -133,7 +133,7 @@ fn version_row(r: &Row<'_>) -> rusqlite::Result<PolicyVersion> {
     })
 }
 
-fn lc(s: &str) -> String {
+pub(crate) fn lc(s: &str) -> String {
     s.to_lowercase()
 }
 
@@ -234,6 +234,11 @@ impl IamStore for Db {
             .map_err(backend)?;
             tx.execute(
                 "UPDATE access_keys SET user_lc = ?3 WHERE account_id = ?1 AND user_lc = ?2",
+                params![a, old, new],
+            )
+            .map_err(backend)?;
+            tx.execute(
+                "UPDATE mfa_devices SET user_lc = ?3 WHERE account_id = ?1 AND user_lc = ?2",
                 params![a, old, new],
             )
             .map_err(backend)?;

@@ -8,6 +8,7 @@
 mod crypto;
 mod db;
 mod iam;
+mod mfa;
 mod repos;
 
 pub use crypto::{MasterKey, MasterKeyError, load_or_create_key_file, write_private};

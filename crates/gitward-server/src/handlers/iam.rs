@@ -96,7 +96,7 @@ pub(super) fn tags_out(tags: &[Tag]) -> Value {
     )
 }
 
-fn user_out(u: &User, tags: &[Tag]) -> Value {
+pub(super) fn user_out(u: &User, tags: &[Tag]) -> Value {
     let mut m = Map::new();
     m.insert("Path".into(), json!(u.path));
     m.insert("UserName".into(), json!(u.name));
@@ -538,6 +538,7 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
             list("PolicyNames", &page, |n| json!(n))
         }
         op if super::roles::OPERATIONS.contains(&op) => super::roles::handle(app, req)?,
+        op if super::mfa::OPERATIONS.contains(&op) => super::mfa::handle(app, req)?,
         other => {
             return Err(ApiError::new(
                 "InvalidAction",

@@ -3,6 +3,7 @@
 
 mod codecommit;
 mod iam;
+mod mfa;
 mod roles;
 pub(crate) mod sts;
 
@@ -15,7 +16,9 @@ use serde_json::Value;
 pub fn is_supported(service: Service, operation: &str) -> bool {
     match service {
         Service::Iam => {
-            iam::OPERATIONS.contains(&operation) || roles::OPERATIONS.contains(&operation)
+            iam::OPERATIONS.contains(&operation)
+                || roles::OPERATIONS.contains(&operation)
+                || mfa::OPERATIONS.contains(&operation)
         }
         Service::Sts => sts::OPERATIONS.contains(&operation),
         Service::CodeCommit => codecommit::OPERATIONS.contains(&operation),

@@ -2,12 +2,15 @@
 
 use super::Input;
 use crate::api::App;
+use crate::authn::Caller;
 use crate::ops::OperationRequest;
 use crate::sessions::Minted;
 use gitward_api::{ApiError, Service};
 use gitward_core::iso8601;
+use gitward_iam::{MfaRefusal, Principal};
 use gitward_sts::{SessionKind, SessionSource, SessionTag};
 use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
 
 pub const OPERATIONS: &[&str] = &[
     "AssumeRole",
@@ -17,9 +20,6 @@ pub const OPERATIONS: &[&str] = &[
     "GetFederationToken",
     "GetSessionToken",
 ];
-
-/// FACTS §3.6: an MFA serial gitward cannot match (virtual MFA devices arrive with issue 5).
-const MFA_UNKNOWN_SERIAL: &str = "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.";
 
 fn validation(e: gitward_sts::ValidationError) -> ApiError {
     ApiError::validation_for(Service::Sts, e.message)
@@ -134,16 +134,16 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
                     "Cannot call GetSessionToken with session credentials".to_owned(),
                 ));
             }
-            refuse_mfa(&input)?;
             let duration = gitward_sts::names::token_duration(
                 input.int("DurationSeconds"),
                 p.is_root(),
                 app.sessions.min_duration_seconds,
             )
             .map_err(validation)?;
+            let mfa_at = check_mfa(app, req.caller, &input)?;
             let minted = app
                 .sessions
-                .session_token(p, app.clock.now(), duration)
+                .session_token(p, app.clock.now(), duration, mfa_at)
                 .map_err(internal)?;
             Ok(json!({"Credentials": credentials_out(&minted)}))
         }
@@ -261,14 +261,43 @@ pub(crate) fn assume_role_out(minted: &Minted, packed: Option<u32>) -> Value {
     Value::Object(out)
 }
 
-/// The MFA parameters of GetSessionToken / AssumeRole, until virtual MFA devices exist:
-/// any serial is unknown.
-pub(crate) fn refuse_mfa(input: &Input<'_>) -> Result<(), ApiError> {
-    if input.opt("SerialNumber").is_some() || input.opt("TokenCode").is_some() {
-        return Err(gitward_api::access_denied(
-            Service::Sts,
-            MFA_UNKNOWN_SERIAL.to_owned(),
-        ));
+/// The MFA parameters of GetSessionToken / AssumeRole (FACTS §3.6): none passed → `None`;
+/// else the device must be assigned to the caller's long-term IAM user (itself, or the user
+/// behind its GetSessionToken session) and the code valid and unused → when it was checked.
+/// Anything else is AWS's `AccessDenied` for an unknown serial or a wrong code.
+pub(crate) fn check_mfa(
+    app: &App,
+    caller: &Caller,
+    input: &Input<'_>,
+) -> Result<Option<OffsetDateTime>, ApiError> {
+    let (serial, code) = (input.opt("SerialNumber"), input.opt("TokenCode"));
+    if serial.is_none() && code.is_none() {
+        return Ok(None);
     }
-    Ok(())
+    let long_term_user = match (&caller.principal, &caller.session) {
+        (Principal::User(u), None) => Some(u),
+        (Principal::User(u), Some(s)) if matches!(s.kind, SessionKind::SessionToken { .. }) => {
+            Some(u)
+        }
+        // Roots, roles and federated users have no virtual MFA devices in gitward.
+        _ => None,
+    };
+    let outcome = match (long_term_user, serial, code) {
+        (Some(user), Some(serial), Some(code)) => {
+            app.iam
+                .check_mfa_code(caller.principal.account(), &user.name, serial, code)?
+        }
+        (Some(_), Some(_), None) => Err(MfaRefusal::InvalidCode),
+        _ => Err(MfaRefusal::UnknownSerial),
+    };
+    match outcome {
+        Ok(at) => Ok(Some(at)),
+        Err(refusal) => {
+            tracing::info!(caller = %caller.arn(), ?refusal, "MFA code refused");
+            Err(gitward_api::access_denied(
+                Service::Sts,
+                refusal.message().to_owned(),
+            ))
+        }
+    }
 }
