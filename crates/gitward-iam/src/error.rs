@@ -30,6 +30,15 @@ pub enum IamError {
     /// `ServiceNotSupportedException` (404): service-specific credentials for another service.
     #[error("{0}")]
     ServiceNotSupported(String),
+    /// `DuplicateSSHPublicKey` (400): the user already has this key.
+    #[error("{0}")]
+    DuplicateSshPublicKey(String),
+    /// `InvalidPublicKey` (400): a malformed or too weak SSH public key.
+    #[error("{0}")]
+    InvalidPublicKey(String),
+    /// `UnrecognizedPublicKeyEncoding` (400): neither the OpenSSH form nor PEM.
+    #[error("{0}")]
+    UnrecognizedPublicKeyEncoding(String),
     /// Storage failed; never shown to clients.
     #[error("storage failure")]
     Store(#[from] StoreError),
@@ -47,6 +56,9 @@ impl IamError {
             Self::InvalidInput(_) => "InvalidInput",
             Self::PolicyNotAttachable(_) => "PolicyNotAttachable",
             Self::ServiceNotSupported(_) => "NotSupportedService",
+            Self::DuplicateSshPublicKey(_) => "DuplicateSSHPublicKey",
+            Self::InvalidPublicKey(_) => "InvalidPublicKey",
+            Self::UnrecognizedPublicKeyEncoding(_) => "UnrecognizedPublicKeyEncoding",
             Self::Store(_) => "ServiceFailure",
         }
     }

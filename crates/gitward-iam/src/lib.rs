@@ -11,6 +11,8 @@ mod model;
 mod principal;
 mod roles;
 mod service;
+mod ssh;
+pub mod sshkey;
 mod store;
 mod validate;
 
@@ -18,9 +20,10 @@ pub use error::IamError;
 pub use managed::{AwsManagedPolicy, aws_managed_policies, aws_managed_policy};
 pub use model::{
     AccessKey, Account, CODECOMMIT_SERVICE, Group, KeyStatus, LastUsed, ManagedPolicy, OwnerKind,
-    PolicyVersion, Role, ServiceCredential, Tag, User,
+    PolicyVersion, Role, ServiceCredential, SshPublicKey, Tag, User,
 };
 pub use principal::{AppliedPolicy, PolicyOrigin, Principal, PrincipalPolicies};
 pub use roles::{NewRole, RoleUpdate};
 pub use service::{IamService, NewAccessKey, Page, PolicyEntities, PolicyView};
+pub use ssh::MAX_SSH_PUBLIC_KEYS_PER_USER;
 pub use store::IamStore;

@@ -420,6 +420,13 @@ impl IamService {
         {
             return conflict("delete service specific credentials");
         }
+        if !self
+            .store
+            .list_ssh_public_keys(account, &user.name)?
+            .is_empty()
+        {
+            return conflict("delete SSH public keys");
+        }
         self.store.delete_user(account, &user.name)?;
         self.changed();
         Ok(())

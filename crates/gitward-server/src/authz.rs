@@ -164,7 +164,7 @@ impl Authorizer {
         app: &App,
         caller: &Caller,
         check: &Check,
-        parts: &http::request::Parts,
+        parts: Option<&http::request::Parts>,
         peer: Option<Peer>,
     ) -> Result<(), AuthzError> {
         let deny = |why: String| {
@@ -185,7 +185,7 @@ impl Authorizer {
                 " because no resource-based policy allows the action".to_owned(),
             ));
         }
-        match self.decide(app, caller, check, Some(parts), peer)?.0 {
+        match self.decide(app, caller, check, parts, peer)?.0 {
             Decision::Allow { .. } => Ok(()),
             denied => {
                 tracing::info!(principal = %caller.arn(), action = %check.action, resource = %check.resource, "access denied");
@@ -203,7 +203,7 @@ impl Authorizer {
         app: &App,
         caller: &Caller,
         check: &Check,
-        parts: &http::request::Parts,
+        parts: Option<&http::request::Parts>,
         peer: Option<Peer>,
     ) -> Result<(), AuthzError> {
         let Err(AuthzError::Denied(message)) = self.authorize(app, caller, check, parts, peer)
@@ -211,7 +211,7 @@ impl Authorizer {
             return Ok(());
         };
         let encoded = self
-            .decide(app, caller, check, Some(parts), peer)
+            .decide(app, caller, check, parts, peer)
             .ok()
             .and_then(|(decision, ctx)| {
                 let json = decoded_message(caller, check, &decision, ctx.as_ref());

@@ -437,6 +437,11 @@ mod tests {
             "UpdateServiceSpecificCredential",
             "ResetServiceSpecificCredential",
             "DeleteServiceSpecificCredential",
+            "UploadSSHPublicKey",
+            "GetSSHPublicKey",
+            "ListSSHPublicKeys",
+            "UpdateSSHPublicKey",
+            "DeleteSSHPublicKey",
         ] {
             t.push(iam(op, &u, &user));
         }

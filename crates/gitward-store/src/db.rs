@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0003_service_credentials.sql"),
     ),
     (4, include_str!("../migrations/0004_roles.sql")),
+    (5, include_str!("../migrations/0005_ssh_keys.sql")),
 ];
 
 /// Errors from opening or migrating the database.
