@@ -48,6 +48,7 @@ class SshClient:
             f"  HostName {host}\n"
             f"  Port {port}\n"
             f"  User {key_id}\n"
+            "Host *\n"
             f"  IdentityFile {key}\n"
             "  IdentitiesOnly yes\n"
             f"  UserKnownHostsFile {home / 'known_hosts'}\n"

@@ -30,5 +30,5 @@ pub use model::{
     RepositoryNameIdPair, Scope, SortBy, epoch_seconds,
 };
 pub use service::{MAX_BATCH_NAMES, MAX_REPOSITORIES, PAGE_SIZE, RepoService};
-pub use transport::{GitService, SshCommand, SshCommandError, parse_basic_auth, parse_ssh_command};
 pub use store::{Inserted, RepoRecord, RepoStore, RepoUpdate, Tags, TagsPut};
+pub use transport::{GitService, SshCommand, SshCommandError, parse_basic_auth, parse_ssh_command};

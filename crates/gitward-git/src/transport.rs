@@ -67,7 +67,9 @@ pub enum SshCommandError {
     #[error("the command has invalid characters")]
     InvalidCharacters,
     /// Not `git-upload-pack` / `git-receive-pack`.
-    #[error("only git-upload-pack and git-receive-pack are served over SSH; interactive shells are not supported")]
+    #[error(
+        "only git-upload-pack and git-receive-pack are served over SSH; interactive shells are not supported"
+    )]
     UnsupportedCommand,
     /// The argument is missing, has an unbalanced quote or is more than one word.
     #[error("the command needs exactly one repository path argument, /v1/repos/NAME")]
@@ -135,8 +137,23 @@ fn shell_word(s: &str) -> Result<String, SshCommandError> {
             c if c.is_whitespace()
                 || matches!(
                     c,
-                    '"' | '`' | '$' | ';' | '&' | '|' | '<' | '>' | '(' | ')' | '*' | '?' | '['
-                        | ']' | '{' | '}' | '~' | '#'
+                    '"' | '`'
+                        | '$'
+                        | ';'
+                        | '&'
+                        | '|'
+                        | '<'
+                        | '>'
+                        | '('
+                        | ')'
+                        | '*'
+                        | '?'
+                        | '['
+                        | ']'
+                        | '{'
+                        | '}'
+                        | '~'
+                        | '#'
                 ) =>
             {
                 return Err(SshCommandError::BadArgument);

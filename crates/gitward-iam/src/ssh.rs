@@ -64,9 +64,7 @@ impl IamService {
             .into_iter()
             .find(|k| k.id == id)
             .ok_or_else(|| {
-                IamError::NoSuchEntity(format!(
-                    "The Public Key with id {id} cannot be found."
-                ))
+                IamError::NoSuchEntity(format!("The Public Key with id {id} cannot be found."))
             })
     }
 
@@ -161,7 +159,11 @@ impl IamService {
     /// Whether `key_id` may sign in over SSH with the key whose wire form is `blob`: the IAM
     /// user when the key exists, is active, is this key and its user exists; `None`
     /// otherwise (the caller does not learn which).
-    pub fn authenticate_ssh_key(&self, key_id: &str, blob: &[u8]) -> Result<Option<User>, IamError> {
+    pub fn authenticate_ssh_key(
+        &self,
+        key_id: &str,
+        blob: &[u8],
+    ) -> Result<Option<User>, IamError> {
         let Some(key) = self.store.ssh_public_key(key_id)? else {
             return Ok(None);
         };

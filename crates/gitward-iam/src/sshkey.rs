@@ -95,10 +95,16 @@ const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Material {
     /// Modulus and public exponent, big-endian without leading zeros.
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     Ed25519([u8; 32]),
     /// The uncompressed SEC1 point.
-    Ecdsa { curve: Curve, point: Vec<u8> },
+    Ecdsa {
+        curve: Curve,
+        point: Vec<u8>,
+    },
 }
 
 /// A valid SSH public key.
@@ -379,7 +385,11 @@ fn unrecognized() -> SshKeyError {
 fn is_ssh_type(kind: &str) -> bool {
     matches!(
         kind,
-        "ssh-rsa" | "ssh-ed25519" | "ecdsa-sha2-nistp256" | "ecdsa-sha2-nistp384" | "ecdsa-sha2-nistp521"
+        "ssh-rsa"
+            | "ssh-ed25519"
+            | "ecdsa-sha2-nistp256"
+            | "ecdsa-sha2-nistp384"
+            | "ecdsa-sha2-nistp521"
     )
 }
 
@@ -471,7 +481,9 @@ impl<'a> Der<'a> {
             }
             let (bytes, after) = rest.split_at(count);
             rest = after;
-            let len = bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+            let len = bytes
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
             if len < 0x80 || bytes[0] == 0 {
                 // Not the shortest form.
                 return Err(bad());
@@ -509,7 +521,10 @@ fn der_tlv(tag: u8, contents: &[u8]) -> Vec<u8> {
         out.push(u8::try_from(len).unwrap_or(0));
     } else {
         let bytes = len.to_be_bytes();
-        let skip = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
+        let skip = bytes
+            .iter()
+            .position(|b| *b != 0)
+            .unwrap_or(bytes.len() - 1);
         let used = &bytes[skip..];
         out.push(0x80 | u8::try_from(used.len()).unwrap_or(0));
         out.extend_from_slice(used);
@@ -548,14 +563,23 @@ YsQdABvksuuwWlhweJ/PCbDDELAxSXZo7wIDAQAB
     #[test]
     fn real_keys_match_openssh() {
         let ed = SshPublicKeyData::parse(ED25519).expect("ed25519");
-        assert_eq!(ed.fingerprint(), "52:96:de:ad:0e:ee:ff:53:b2:6b:12:c3:2d:d8:58:e6");
+        assert_eq!(
+            ed.fingerprint(),
+            "52:96:de:ad:0e:ee:ff:53:b2:6b:12:c3:2d:d8:58:e6"
+        );
         let rsa = SshPublicKeyData::parse(RSA).expect("rsa");
         assert_eq!(rsa.bits(), 2048);
-        assert_eq!(rsa.fingerprint(), "c8:4e:40:02:ae:63:d9:bf:20:58:6a:ee:2a:8d:d1:2d");
+        assert_eq!(
+            rsa.fingerprint(),
+            "c8:4e:40:02:ae:63:d9:bf:20:58:6a:ee:2a:8d:d1:2d"
+        );
         assert_eq!(rsa.pem(), RSA_SPKI);
         assert_eq!(SshPublicKeyData::parse(RSA_SPKI), Ok(rsa.clone()));
         assert_eq!(SshPublicKeyData::parse(RSA_PKCS1), Ok(rsa.clone()));
-        assert_eq!(Some(rsa.openssh().as_str()), RSA.rsplit_once(' ').map(|(a, _)| a));
+        assert_eq!(
+            Some(rsa.openssh().as_str()),
+            RSA.rsplit_once(' ').map(|(a, _)| a)
+        );
     }
 
     fn rsa_key(bits: usize) -> SshPublicKeyData {
@@ -563,7 +587,11 @@ YsQdABvksuuwWlhweJ/PCbDDELAxSXZo7wIDAQAB
         if let Some(last) = n.last_mut() {
             *last |= 1;
         }
-        SshPublicKeyData::checked(Material::Rsa { n, e: vec![1, 0, 1] }).expect("valid rsa")
+        SshPublicKeyData::checked(Material::Rsa {
+            n,
+            e: vec![1, 0, 1],
+        })
+        .expect("valid rsa")
     }
 
     #[test]
@@ -580,7 +608,10 @@ YsQdABvksuuwWlhweJ/PCbDDELAxSXZo7wIDAQAB
         assert_eq!(fp.len(), 47);
         assert_eq!(fp.matches(':').count(), 15);
         let pem = k.pem();
-        assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA"), "{pem}");
+        assert!(
+            pem.starts_with("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA"),
+            "{pem}"
+        );
         assert_eq!(SshPublicKeyData::parse(&pem), Ok(k));
     }
 
@@ -625,9 +656,17 @@ YsQdABvksuuwWlhweJ/PCbDDELAxSXZo7wIDAQAB
             e: vec![3],
         });
         assert!(matches!(weak, Err(SshKeyError::Invalid(m)) if m.contains("2048")));
-        for body in ["", "hello", "ssh-dss AAAA", "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----"] {
+        for body in [
+            "",
+            "hello",
+            "ssh-dss AAAA",
+            "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----",
+        ] {
             assert!(
-                matches!(SshPublicKeyData::parse(body), Err(SshKeyError::UnrecognizedEncoding(_))),
+                matches!(
+                    SshPublicKeyData::parse(body),
+                    Err(SshKeyError::UnrecognizedEncoding(_))
+                ),
                 "{body:?}"
             );
         }
@@ -652,6 +691,9 @@ YsQdABvksuuwWlhweJ/PCbDDELAxSXZo7wIDAQAB
         assert_eq!(der_tlv(4, &[0; 3])[..2], [4, 3]);
         assert_eq!(der_tlv(4, &[0; 200])[..3], [4, 0x81, 200]);
         assert_eq!(der_tlv(4, &[0; 300])[..4], [4, 0x82, 1, 44]);
-        assert_eq!(Der(&der_tlv(4, &[9; 300])).only(4).map(<[u8]>::len), Ok(300));
+        assert_eq!(
+            Der(&der_tlv(4, &[9; 300])).only(4).map(<[u8]>::len),
+            Ok(300)
+        );
     }
 }

@@ -210,16 +210,16 @@ impl Authorizer {
         else {
             return Ok(());
         };
-        let encoded = self
-            .decide(app, caller, check, parts, peer)
-            .ok()
-            .and_then(|(decision, ctx)| {
-                let json = decoded_message(caller, check, &decision, ctx.as_ref());
-                app.sessions
-                    .seal_message(&json, caller.principal.account())
-                    .map_err(|e| tracing::warn!(error = %e, "encoding a denial failed"))
-                    .ok()
-            });
+        let encoded =
+            self.decide(app, caller, check, parts, peer)
+                .ok()
+                .and_then(|(decision, ctx)| {
+                    let json = decoded_message(caller, check, &decision, ctx.as_ref());
+                    app.sessions
+                        .seal_message(&json, caller.principal.account())
+                        .map_err(|e| tracing::warn!(error = %e, "encoding a denial failed"))
+                        .ok()
+                });
         Err(AuthzError::Denied(match encoded {
             Some(e) => format!("{message}\nEncoded authorization failure message: {e}"),
             None => message,

@@ -280,8 +280,14 @@ fn admit(
     peer: Option<Peer>,
 ) -> Result<(Caller, Scope, PathBuf), Refusal> {
     let caller = auth::authenticate(app, parts, &target.name, peer)?;
-    let (scope, dir) =
-        git_access::admit(app, &caller, target.service, &target.name, Some(parts), peer)?;
+    let (scope, dir) = git_access::admit(
+        app,
+        &caller,
+        target.service,
+        &target.name,
+        Some(parts),
+        peer,
+    )?;
     Ok((caller, scope, dir))
 }
 

@@ -96,9 +96,7 @@ pub fn safe_protocol(v: &str) -> Option<String> {
 }
 
 /// Keeps the first [`STDERR_KEPT`] bytes of git's stderr (and reads the rest away).
-pub fn collect_stderr(
-    mut stderr: tokio::process::ChildStderr,
-) -> tokio::task::JoinHandle<Vec<u8>> {
+pub fn collect_stderr(mut stderr: tokio::process::ChildStderr) -> tokio::task::JoinHandle<Vec<u8>> {
     tokio::spawn(async move {
         let mut kept = Vec::new();
         let mut buf = [0u8; 4096];
@@ -160,7 +158,10 @@ mod tests {
     #[test]
     fn protocol_values() {
         assert_eq!(safe_protocol("version=2").as_deref(), Some("version=2"));
-        assert_eq!(safe_protocol("version=2:object-format=sha1").as_deref(), Some("version=2:object-format=sha1"));
+        assert_eq!(
+            safe_protocol("version=2:object-format=sha1").as_deref(),
+            Some("version=2:object-format=sha1")
+        );
         assert_eq!(safe_protocol("version=2 ; rm -rf"), None);
         assert_eq!(safe_protocol(""), None);
     }

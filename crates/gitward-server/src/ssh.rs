@@ -26,11 +26,13 @@ use gitward_iam::Principal;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{PrivateKey, PublicKey};
-use russh::server::{Auth, ChannelOpenHandle, Config, Handler, Msg, PublicKeyOffer, Session, VerifiedPublicKey};
+use russh::server::{
+    Auth, ChannelOpenHandle, Config, Handler, Msg, PublicKeyOffer, Session, VerifiedPublicKey,
+};
 use russh::{Channel, ChannelId, ChannelMsg, MethodKind, MethodSet};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
@@ -380,8 +382,12 @@ impl Exec {
             repository: name,
         } = command;
         let (scope, dir) = {
-            let (app, caller, name, peer) =
-                (self.app.clone(), self.caller.clone(), name.clone(), self.peer);
+            let (app, caller, name, peer) = (
+                self.app.clone(),
+                self.caller.clone(),
+                name.clone(),
+                self.peer,
+            );
             tokio::task::spawn_blocking(move || {
                 git_access::admit(&app, &caller, service, &name, None, Some(peer))
             })
@@ -392,23 +398,51 @@ impl Exec {
         let protocol = self.protocol.as_deref();
         match service {
             GitService::UploadPack => {
-                let code = duplex(ch, service, &dir, protocol, Mode::FullDuplex, Bytes::new(), None)
-                    .await?;
+                let code = duplex(
+                    ch,
+                    service,
+                    &dir,
+                    protocol,
+                    Mode::FullDuplex,
+                    Bytes::new(),
+                    None,
+                )
+                .await?;
                 Ok(code)
             }
             GitService::ReceivePack => {
                 // The advertisement, then the commands, authorized ref by ref before git
                 // sees them (as over HTTP).
-                duplex(ch, service, &dir, protocol, Mode::Advertise, Bytes::new(), None).await?;
+                duplex(
+                    ch,
+                    service,
+                    &dir,
+                    protocol,
+                    Mode::Advertise,
+                    Bytes::new(),
+                    None,
+                )
+                .await?;
                 let (commands, consumed) = read_commands(ch).await?;
                 if commands.updates.is_empty() {
                     return Ok(0);
                 }
                 let denied = {
-                    let (app, caller, name, peer) =
-                        (self.app.clone(), self.caller.clone(), name.clone(), self.peer);
+                    let (app, caller, name, peer) = (
+                        self.app.clone(),
+                        self.caller.clone(),
+                        name.clone(),
+                        self.peer,
+                    );
                     tokio::task::spawn_blocking(move || {
-                        git_access::authorize_refs(&app, &caller, &name, &commands, None, Some(peer))
+                        git_access::authorize_refs(
+                            &app,
+                            &caller,
+                            &name,
+                            &commands,
+                            None,
+                            Some(peer),
+                        )
                     })
                     .await
                     .map_err(|_| internal())?
@@ -423,7 +457,16 @@ impl Exec {
                     return Ok(0);
                 }
                 let after = Some((self.app.clone(), (scope, name)));
-                duplex(ch, service, &dir, protocol, Mode::StatelessRpc, consumed, after).await
+                duplex(
+                    ch,
+                    service,
+                    &dir,
+                    protocol,
+                    Mode::StatelessRpc,
+                    consumed,
+                    after,
+                )
+                .await
             }
         }
     }
@@ -446,7 +489,7 @@ fn refusal_text(r: GitRefusal) -> String {
 async fn duplex(
     ch: &mut Channel<Msg>,
     service: GitService,
-    dir: &PathBuf,
+    dir: &Path,
     protocol: Option<&str>,
     mode: Mode,
     first: Bytes,

@@ -1067,7 +1067,8 @@ impl IamStore for Db {
 
 /// SSH public keys with their owner's canonical name (keys of a deleted user have none and
 /// are never returned).
-const SSH_KEY_SELECT: &str = "SELECT k.key_id, k.account_id, u.name, k.fingerprint, k.key_blob, k.status, k.uploaded_at
+const SSH_KEY_SELECT: &str =
+    "SELECT k.key_id, k.account_id, u.name, k.fingerprint, k.key_blob, k.status, k.uploaded_at
      FROM ssh_public_keys k JOIN users u ON u.account_id = k.account_id AND u.name_lc = k.user_lc";
 
 fn ssh_key_row(r: &Row<'_>) -> rusqlite::Result<SshPublicKey> {

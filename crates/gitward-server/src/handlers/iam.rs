@@ -522,7 +522,10 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
         "ListSSHPublicKeys" => {
             let keys = iam.list_ssh_public_keys(acct, self_or_named())?;
             let start = match marker {
-                Some(m) => keys.iter().position(|k| k.id == m).map_or(keys.len(), |i| i + 1),
+                Some(m) => keys
+                    .iter()
+                    .position(|k| k.id == m)
+                    .map_or(keys.len(), |i| i + 1),
                 None => 0,
             };
             let max = max.and_then(|m| usize::try_from(m).ok()).unwrap_or(100);
@@ -544,12 +547,7 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
         "UpdateSSHPublicKey" => {
             let status = KeyStatus::parse(input.req("Status")?)
                 .ok_or_else(|| ApiError::validation("Status must be Active or Inactive"))?;
-            iam.update_ssh_public_key(
-                acct,
-                self_or_named(),
-                input.req("SSHPublicKeyId")?,
-                status,
-            )?;
+            iam.update_ssh_public_key(acct, self_or_named(), input.req("SSHPublicKeyId")?, status)?;
             json!({})
         }
         "DeleteSSHPublicKey" => {
