@@ -10,6 +10,8 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import shutil
+import socket
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -367,3 +369,31 @@ def test_repeated_ssh_failures_are_throttled_without_blocking_others(server, ssh
     assert time.monotonic() - start < 10
     assert "too many failed sign-ins" in server.log_tail(400)
     print(f"50 failed SSH sign-ins took {took:.1f}s")
+
+
+def test_host_key_persists_and_ssh_can_be_switched_off(new_server, tmp_path):
+    srv = new_server()
+    creds = srv.init()
+    srv.start()
+    key = srv.data_dir / "keys" / "ssh_host_ed25519_key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600, oct(key.stat().st_mode)
+    first = key.read_text()
+    assert first.startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
+    host, port = srv.ssh_endpoint.rsplit(":", 1)
+    scan = subprocess.run(["ssh-keyscan", "-t", "ed25519", "-p", port, host], capture_output=True,
+                          text=True, timeout=60)
+    pub = subprocess.run(["ssh-keygen", "-y", "-f", str(key)], capture_output=True, text=True,
+                         check=True).stdout.split()[1]
+    assert pub in scan.stdout, scan
+    srv.stop_ok()
+    # The same host key on the next start; with --ssh-listen off, no SSH listener at all.
+    srv.extra_args = ["--ssh-listen", "off"]
+    srv.start()
+    assert key.read_text() == first
+    assert not (srv.data_dir / "run" / "ssh-endpoint").exists()
+    md = srv.client("codecommit", creds).create_repository(repositoryName="r")["repositoryMetadata"]
+    assert md["cloneUrlSsh"].startswith("ssh://127.0.0.1:2222/v1/repos/r")
+    with socket.socket() as s:
+        s.settimeout(2)
+        assert s.connect_ex((host, int(port))) != 0
+    srv.stop_ok()
