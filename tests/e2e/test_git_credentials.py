@@ -91,6 +91,21 @@ def test_git_credentials_are_authorized_as_the_user(server, root_a, make_user, g
     assert "not authorized to perform: codecommit:GitPush" in out
 
 
+def test_git_credentials_follow_a_renamed_user(server, root_a, make_user, git_for, tmp_path):
+    name, _ = make_user(managed=[READ_ONLY])
+    repo = _repo(root_a)
+    cred = root_a.iam.create_service_specific_credential(UserName=name, ServiceName=SERVICE)["ServiceSpecificCredential"]
+    renamed = name + "-Renamed"
+    root_a.iam.update_user(UserName=name, NewUserName=renamed)
+    listed = root_a.iam.list_service_specific_credentials(UserName=renamed)["ServiceSpecificCredentials"]
+    assert [c["ServiceSpecificCredentialId"] for c in listed] == [cred["ServiceSpecificCredentialId"]]
+    assert listed[0]["ServiceUserName"] == f"{renamed}-at-{root_a.account_id}"
+    git = git_for(None)
+    git.ok("ls-remote", _url(server, listed[0]["ServiceUserName"], cred["ServicePassword"], repo))
+    # The old login name names no user any more.
+    git.fails("ls-remote", _url(server, cred["ServiceUserName"], cred["ServicePassword"], repo))
+
+
 def test_git_credentials_rules(root_a, root_b, make_user):
     iam = root_a.iam
     name, me = make_user(managed=[POWER_USER])

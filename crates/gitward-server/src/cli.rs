@@ -23,6 +23,32 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Git credential helper (drop-in for `aws codecommit credential-helper`):
+    /// `git config --global credential.helper '!gitward credential-helper $@'` and
+    /// `git config --global credential.UseHttpPath true`.
+    CredentialHelper(CredentialHelperArgs),
+}
+
+/// Options of `gitward credential-helper`.
+#[derive(Debug, Args)]
+struct CredentialHelperArgs {
+    /// The AWS profile whose credentials sign the Git password (default: the SDK's chain).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Accepted for compatibility with `aws codecommit credential-helper`; gitward's helper
+    /// signs for whichever host Git names.
+    #[arg(long)]
+    ignore_host_check: bool,
+    /// What Git asks: `get`, `store` or `erase`.
+    #[arg(value_enum)]
+    operation: HelperOperation,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum HelperOperation {
+    Get,
+    Store,
+    Erase,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,7 +149,38 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let store = dir.open()?;
             print_account(&dir.create_account(&store)?, args.output)
         }
+        Command::CredentialHelper(args) => credential_helper(args),
     }
+}
+
+fn credential_helper(args: CredentialHelperArgs) -> anyhow::Result<()> {
+    use gitward_client::helper::{Operation, answer};
+    use std::io::{Read, Write};
+
+    let _ = args.ignore_host_check;
+    let operation = match args.operation {
+        HelperOperation::Get => Operation::Get,
+        HelperOperation::Store => Operation::Store,
+        HelperOperation::Erase => Operation::Erase,
+    };
+    let mut input = String::new();
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut input)
+        .context("reading git's request")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let now = gitward_core::clock::Clock::now(&gitward_core::clock::SystemClock);
+    if let Some(lines) =
+        runtime.block_on(answer(operation, args.profile.as_deref(), &input, now))?
+    {
+        std::io::stdout()
+            .write_all(lines.as_bytes())
+            .context("answering git")?;
+    }
+    Ok(())
 }
 
 fn print_account(creds: &crate::datadir::RootCredentials, output: Output) -> anyhow::Result<()> {

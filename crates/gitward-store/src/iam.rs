@@ -250,6 +250,14 @@ impl IamStore for Db {
                 .map_err(backend)?;
             }
         }
+        // Git credentials follow the user, and their login name (`<user>-at-<account>`) follows
+        // the new spelling (even a change of case only), so the user's Git access survives.
+        tx.execute(
+            "UPDATE service_credentials SET user_lc = ?3, service_user_name = ?4 || '-at-' || ?1
+             WHERE account_id = ?1 AND user_lc = ?2",
+            params![a, old, new, new_name],
+        )
+        .map_err(backend)?;
         tx.commit().map_err(backend)
     }
 
