@@ -262,6 +262,9 @@ class Server:
             pass
         self.starts += 1
         cmd = [str(self.binary), "serve", "--data-dir", str(self.data_dir), "--listen", "127.0.0.1:0"]
+        # Parallel servers never collide on the default SSH port 2222.
+        if "--ssh-listen" not in self.extra_args:
+            cmd += ["--ssh-listen", "127.0.0.1:0"]
         if self.region:
             cmd += ["--region", self.region]
         if self.insecure_http:
@@ -343,6 +346,13 @@ class Server:
 
     def principal(self, creds: Creds, region: str = REGION) -> Principal:
         return Principal(self, creds, region)
+
+    @property
+    def ssh_endpoint(self) -> str:
+        """`HOST:PORT` of the running server's SSH listener (DATA/run/ssh-endpoint)."""
+        text = (self.data_dir / "run" / "ssh-endpoint").read_text().strip()
+        assert re.match(r"^[^/\s]+:\d+$", text), text
+        return text
 
     def clone_url(self, name: str) -> str:
         assert self.endpoint

@@ -20,6 +20,7 @@ mod service;
 mod store;
 mod tags;
 mod token;
+pub mod transport;
 pub mod validate;
 pub mod wire;
 
@@ -30,3 +31,4 @@ pub use model::{
 };
 pub use service::{MAX_BATCH_NAMES, MAX_REPOSITORIES, PAGE_SIZE, RepoService};
 pub use store::{Inserted, RepoRecord, RepoStore, RepoUpdate, Tags, TagsPut};
+pub use transport::{GitService, SshCommand, SshCommandError, parse_basic_auth, parse_ssh_command};

@@ -33,6 +33,15 @@ pub enum IamError {
     /// `InvalidAuthenticationCode` (403): MFA codes that do not check out.
     #[error("{0}")]
     InvalidAuthenticationCode(String),
+    /// `DuplicateSSHPublicKey` (400): the user already has this key.
+    #[error("{0}")]
+    DuplicateSshPublicKey(String),
+    /// `InvalidPublicKey` (400): a malformed or too weak SSH public key.
+    #[error("{0}")]
+    InvalidPublicKey(String),
+    /// `UnrecognizedPublicKeyEncoding` (400): neither the OpenSSH form nor PEM.
+    #[error("{0}")]
+    UnrecognizedPublicKeyEncoding(String),
     /// Storage failed; never shown to clients.
     #[error("storage failure")]
     Store(#[from] StoreError),
@@ -51,6 +60,9 @@ impl IamError {
             Self::PolicyNotAttachable(_) => "PolicyNotAttachable",
             Self::ServiceNotSupported(_) => "NotSupportedService",
             Self::InvalidAuthenticationCode(_) => "InvalidAuthenticationCode",
+            Self::DuplicateSshPublicKey(_) => "DuplicateSSHPublicKey",
+            Self::InvalidPublicKey(_) => "InvalidPublicKey",
+            Self::UnrecognizedPublicKeyEncoding(_) => "UnrecognizedPublicKeyEncoding",
             Self::Store(_) => "ServiceFailure",
         }
     }

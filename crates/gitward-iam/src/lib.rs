@@ -12,6 +12,8 @@ mod model;
 mod principal;
 mod roles;
 mod service;
+mod ssh;
+pub mod sshkey;
 mod store;
 mod validate;
 
@@ -23,9 +25,10 @@ pub use mfa::{
 };
 pub use model::{
     AccessKey, Account, CODECOMMIT_SERVICE, Group, KeyStatus, LastUsed, ManagedPolicy, OwnerKind,
-    PolicyVersion, Role, ServiceCredential, Tag, User,
+    PolicyVersion, Role, ServiceCredential, SshPublicKey, Tag, User,
 };
 pub use principal::{AppliedPolicy, PolicyOrigin, Principal, PrincipalPolicies};
 pub use roles::{NewRole, RoleUpdate};
 pub use service::{IamService, NewAccessKey, Page, PolicyEntities, PolicyView};
+pub use ssh::MAX_SSH_PUBLIC_KEYS_PER_USER;
 pub use store::IamStore;

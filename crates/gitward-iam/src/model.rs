@@ -244,3 +244,22 @@ pub struct ServiceCredential {
     /// Creation time.
     pub created: OffsetDateTime,
 }
+
+/// An SSH public key of an IAM user (UploadSSHPublicKey). Public material: stored in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshPublicKey {
+    /// `APKA…` (20 characters): the SSH user name of Git over SSH.
+    pub id: String,
+    /// Owning account.
+    pub account: AccountId,
+    /// Owning IAM user (canonical name).
+    pub user: String,
+    /// The canonical SSH wire form of the key.
+    pub blob: Vec<u8>,
+    /// MD5 colon hex, as IAM shows it.
+    pub fingerprint: String,
+    /// Active or inactive (inactive keys cannot sign in).
+    pub status: KeyStatus,
+    /// Upload time.
+    pub uploaded: OffsetDateTime,
+}

@@ -423,6 +423,13 @@ impl IamService {
         if self.has_mfa_device(account, &user.name)? {
             return conflict("delete MFA device");
         }
+        if !self
+            .store
+            .list_ssh_public_keys(account, &user.name)?
+            .is_empty()
+        {
+            return conflict("delete SSH public keys");
+        }
         self.store.delete_user(account, &user.name)?;
         self.changed();
         Ok(())

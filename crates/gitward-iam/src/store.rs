@@ -2,7 +2,7 @@
 
 use crate::model::{
     AccessKey, Account, Group, KeyStatus, ManagedPolicy, OwnerKind, PolicyVersion, Role,
-    ServiceCredential, Tag, User,
+    ServiceCredential, SshPublicKey, Tag, User,
 };
 use gitward_core::{AccountId, Secret, StoreError};
 use time::OffsetDateTime;
@@ -259,4 +259,19 @@ pub trait IamStore: crate::mfa::MfaStore + Send + Sync {
         id: &str,
         password: &Secret,
     ) -> Result<bool, StoreError>;
+
+    /// Adds an SSH public key.
+    fn insert_ssh_public_key(&self, key: &SshPublicKey) -> Result<(), StoreError>;
+    /// The SSH public keys of a user, oldest first.
+    fn list_ssh_public_keys(
+        &self,
+        account: &AccountId,
+        user: &str,
+    ) -> Result<Vec<SshPublicKey>, StoreError>;
+    /// An SSH public key by id, in any account (ids are unique across accounts).
+    fn ssh_public_key(&self, id: &str) -> Result<Option<SshPublicKey>, StoreError>;
+    /// Changes an SSH public key's status.
+    fn set_ssh_public_key_status(&self, id: &str, status: KeyStatus) -> Result<(), StoreError>;
+    /// Removes an SSH public key.
+    fn delete_ssh_public_key(&self, id: &str) -> Result<(), StoreError>;
 }

@@ -156,7 +156,7 @@ fn process(
     let checks = ops::authorization_checks(app, &request).map_err(fail)?;
     for check in &checks {
         app.authorizer
-            .authorize(app, &caller, check, parts, peer)
+            .authorize(app, &caller, check, Some(parts), peer)
             .map_err(|e| fail(e.into_api(service)))?;
     }
     let output = handlers::dispatch(app, &request).map_err(fail)?;

@@ -170,7 +170,7 @@ impl Authorizer {
         app: &App,
         caller: &Caller,
         check: &Check,
-        parts: &http::request::Parts,
+        parts: Option<&http::request::Parts>,
         peer: Option<Peer>,
     ) -> Result<(), AuthzError> {
         match self.judge(app, caller, check, parts, peer)? {
@@ -188,7 +188,7 @@ impl Authorizer {
         app: &App,
         caller: &Caller,
         check: &Check,
-        parts: &http::request::Parts,
+        parts: Option<&http::request::Parts>,
         peer: Option<Peer>,
     ) -> Result<(), AuthzError> {
         let Some(Denial { message, evaluated }) = self.judge(app, caller, check, parts, peer)?
@@ -215,7 +215,7 @@ impl Authorizer {
         app: &App,
         caller: &Caller,
         check: &Check,
-        parts: &http::request::Parts,
+        parts: Option<&http::request::Parts>,
         peer: Option<Peer>,
     ) -> Result<Option<Denial>, AuthzError> {
         let deny = |why: String| {
@@ -237,7 +237,7 @@ impl Authorizer {
                 evaluated: None,
             }));
         }
-        let (decision, ctx) = self.decide(app, caller, check, Some(parts), peer)?;
+        let (decision, ctx) = self.decide(app, caller, check, parts, peer)?;
         if let Decision::Allow { .. } = decision {
             return Ok(None);
         }

@@ -16,7 +16,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the Git smart-HTTP endpoint and the CodeCommit, IAM and STS APIs.
+    /// Serve Git (smart HTTP and SSH) and the CodeCommit, IAM and STS APIs.
     Serve(ServeArgs),
     /// Initialise a data dir: create the first account and its root access key.
     Init(AccountArgs),
@@ -66,6 +66,10 @@ pub struct ServeArgs {
     /// Address of the HTTPS listener (port 0 picks a free port; the URL is written to DATA/run/endpoint).
     #[arg(long, env = "GITWARD_LISTEN", default_value = "127.0.0.1:8443")]
     pub listen: SocketAddr,
+    /// Address of the Git-over-SSH listener, or `off` (port 0 picks a free port; the address
+    /// is written to DATA/run/ssh-endpoint).
+    #[arg(long, env = "GITWARD_SSH_LISTEN", default_value = "127.0.0.1:2222", value_parser = parse_ssh_listen)]
+    pub ssh_listen: SshListen,
     /// The AWS region this server is.
     #[arg(long, env = "GITWARD_REGION", default_value = "us-east-1")]
     pub region: String,
@@ -89,6 +93,24 @@ pub struct ServeArgs {
     /// How long failures are remembered and a lockout lasts, in seconds.
     #[arg(long, env = "GITWARD_AUTH_LOCKOUT_SECONDS", default_value_t = 300)]
     pub auth_lockout_seconds: u64,
+}
+
+/// Where the SSH listener listens, if anywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SshListen {
+    /// `off`: no SSH listener.
+    Off,
+    /// This address.
+    On(SocketAddr),
+}
+
+fn parse_ssh_listen(s: &str) -> Result<SshListen, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(SshListen::Off);
+    }
+    s.parse()
+        .map(SshListen::On)
+        .map_err(|e| format!("{e}: expected ADDRESS:PORT or off"))
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,8 @@
 //! DATA/tls/                    generated CA and server certificate
 //! DATA/repos/<account>/<region>/<repository-id>.git
 //! DATA/run/endpoint            URL of the running server
+//! DATA/run/ssh-endpoint        HOST:PORT of the running SSH listener
+//! DATA/keys/ssh_host_ed25519_key  the SSH host key (0600)
 //! DATA/root-credentials.json   root key of the account `serve` created on an empty dir (0600)
 //! ```
 
@@ -60,6 +62,16 @@ impl DataDir {
 
     pub fn endpoint_file(&self) -> PathBuf {
         self.root.join("run").join("endpoint")
+    }
+
+    /// `DATA/run/ssh-endpoint`: `HOST:PORT` of the running SSH listener.
+    pub fn ssh_endpoint_file(&self) -> PathBuf {
+        self.root.join("run").join("ssh-endpoint")
+    }
+
+    /// `DATA/keys/ssh_host_ed25519_key`: the SSH host key (OpenSSH format, 0600).
+    pub fn ssh_host_key_file(&self) -> PathBuf {
+        self.root.join("keys").join("ssh_host_ed25519_key")
     }
 
     pub fn root_credentials_file(&self) -> PathBuf {

@@ -12,57 +12,23 @@ mod run;
 
 use crate::api::App;
 use crate::authn::Caller;
+use crate::git_access::{self, GitRefusal};
 use crate::listener::Peer;
-use crate::ops::Check;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
-use gitward_git::Scope;
-use gitward_git::pktline::{self, CommandReader, Commands, PktError};
+use gitward_git::pktline::{CommandReader, Commands, PktError};
+use gitward_git::{GitService, Scope};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use run::RequestBody;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Most ref updates in one push (CodeCommit's quota, FACTS §7.1).
-pub const MAX_REF_UPDATES: usize = 4000;
 /// Most bytes of ref-update commands read before git sees the push.
 const MAX_COMMAND_BYTES: usize = 16 * 1024 * 1024;
 const REPOS_PREFIX: &str = "/v1/repos/";
 const CHALLENGE: &str = "Basic realm=\"gitward\"";
-
-/// The two git services.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum GitService {
-    UploadPack,
-    ReceivePack,
-}
-
-impl GitService {
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "git-upload-pack" => Some(Self::UploadPack),
-            "git-receive-pack" => Some(Self::ReceivePack),
-            _ => None,
-        }
-    }
-
-    /// The git subcommand.
-    fn command(self) -> &'static str {
-        match self {
-            Self::UploadPack => "upload-pack",
-            Self::ReceivePack => "receive-pack",
-        }
-    }
-
-    fn action(self) -> &'static str {
-        match self {
-            Self::UploadPack => "codecommit:GitPull",
-            Self::ReceivePack => "codecommit:GitPush",
-        }
-    }
-}
 
 /// What a request asks for.
 #[derive(Debug, Clone)]
@@ -98,6 +64,16 @@ impl Refusal {
 
     fn internal() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
+    }
+}
+
+impl From<GitRefusal> for Refusal {
+    fn from(r: GitRefusal) -> Self {
+        match r {
+            GitRefusal::Denied(m) => Self::forbidden(m),
+            GitRefusal::NotFound(m) => Self::new(StatusCode::NOT_FOUND, m),
+            GitRefusal::Internal => Self::internal(),
+        }
     }
 }
 
@@ -199,7 +175,7 @@ async fn serve(
     let mut push = None;
     if target.service == GitService::ReceivePack {
         let commands = read_commands(&mut body, &mut consumed).await?;
-        let denied = authorize_refs(&app, &parts, &caller, &target, &commands, peer).await?;
+        let denied = authorize_refs(&app, &parts, &caller, &target, commands, peer).await?;
         if let Some(report) = denied {
             // Nothing reaches git. Read what the client still sends so it sees the answer.
             body.drain().await;
@@ -275,15 +251,9 @@ fn route(parts: &http::request::Parts) -> Result<Target, Refusal> {
     })
 }
 
-/// The `Git-Protocol` header if it is of the safe form git sends (`version=2`, items
-/// separated by `:`), for `GIT_PROTOCOL`.
+/// The `Git-Protocol` header if it is of the safe form git sends, for `GIT_PROTOCOL`.
 fn git_protocol(headers: &HeaderMap) -> Option<String> {
-    let v = headers.get("git-protocol")?.to_str().ok()?;
-    let safe = !v.is_empty()
-        && v.len() <= 256
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b':' | b'.' | b'_' | b'-'));
-    safe.then(|| v.to_owned())
+    crate::git_process::safe_protocol(headers.get("git-protocol")?.to_str().ok()?)
 }
 
 fn is_gzip(headers: &HeaderMap) -> Result<bool, Refusal> {
@@ -310,63 +280,17 @@ fn admit(
     peer: Option<Peer>,
 ) -> Result<(Caller, Scope, PathBuf), Refusal> {
     let caller = auth::authenticate(app, parts, &target.name, peer)?;
-    authorize(
+    let (scope, dir) = git_access::admit(
         app,
-        parts,
         &caller,
-        &check(app, &caller, target, None),
+        target.service,
+        &target.name,
+        Some(parts),
         peer,
     )?;
-    let scope =
-        Scope::new(caller.principal.account().clone(), app.region.clone()).map_err(|e| {
-            tracing::error!(error = %e, "server region is not a valid scope");
-            Refusal::internal()
-        })?;
-    match app.repos.locate(&scope, &target.name) {
-        Ok(Some((_, dir))) => Ok((caller, scope, dir)),
-        Ok(None) => Err(Refusal::new(
-            StatusCode::NOT_FOUND,
-            format!("repository not found: {}", target.name),
-        )),
-        Err(e) => {
-            tracing::error!(error = %e, "repository lookup failed");
-            Err(Refusal::internal())
-        }
-    }
+    Ok((caller, scope, dir))
 }
 
-/// The authorization question for `target`, for one ref or for none.
-fn check(app: &App, caller: &Caller, target: &Target, reference: Option<&str>) -> Check {
-    let mut check = Check {
-        action: target.service.action().to_owned(),
-        resource: format!(
-            "arn:aws:codecommit:{}:{}:{}",
-            app.region,
-            caller.principal.account(),
-            target.name
-        ),
-        context: reference
-            .map(|r| vec![("codecommit:References".to_owned(), vec![r.to_owned()])])
-            .unwrap_or_default(),
-    };
-    crate::ops::add_resource_tags(app, caller, &app.region, std::slice::from_mut(&mut check));
-    check
-}
-
-fn authorize(
-    app: &App,
-    parts: &http::request::Parts,
-    caller: &Caller,
-    check: &Check,
-    peer: Option<Peer>,
-) -> Result<(), Refusal> {
-    app.authorizer
-        .authorize_explained(app, caller, check, parts, peer)
-        .map_err(|e| match e {
-            crate::authz::AuthzError::Denied(m) => Refusal::forbidden(m),
-            crate::authz::AuthzError::Internal => Refusal::internal(),
-        })
-}
 /// Reads the ref-update commands of a push into `consumed` (which keeps every byte read,
 /// for git).
 async fn read_commands(
@@ -395,99 +319,31 @@ async fn read_commands(
     }
 }
 
-/// Authorizes every ref of a push with `codecommit:References`. `Ok(Some(report))`: the push
-/// is refused as a whole with this receive-pack report.
+/// Authorizes every ref of a push with `codecommit:References` (on a blocking thread).
+/// `Ok(Some(report))`: the push is refused as a whole with this receive-pack report.
 async fn authorize_refs(
     app: &Arc<App>,
     parts: &Arc<http::request::Parts>,
     caller: &Caller,
     target: &Target,
-    commands: &Commands,
+    commands: Commands,
     peer: Option<Peer>,
 ) -> Result<Option<Vec<u8>>, Refusal> {
-    let updates = &commands.updates;
-    if updates.len() > MAX_REF_UPDATES {
-        let reason = format!(
-            "Too many reference update commands: a push may update at most {MAX_REF_UPDATES} references"
-        );
-        let rejected: Vec<(&str, &str)> = updates
-            .iter()
-            .map(|u| (u.name.as_str(), reason.as_str()))
-            .collect();
-        let report = pktline::rejection_report(
-            commands,
-            &rejected,
-            &format!("gitward: {reason}; nothing was changed"),
-        );
-        return Ok(Some(report));
-    }
-    let names: Vec<String> = updates.iter().map(|u| u.name.clone()).collect();
-    let denials = {
-        let (app, parts, caller, target) =
-            (app.clone(), parts.clone(), caller.clone(), target.clone());
-        tokio::task::spawn_blocking(move || -> Result<Vec<Option<String>>, Refusal> {
-            names
-                .iter()
-                .map(|name| {
-                    let check = check(&app, &caller, &target, Some(name));
-                    match authorize(&app, &parts, &caller, &check, peer) {
-                        Ok(()) => Ok(None),
-                        Err(r) if r.status == StatusCode::FORBIDDEN => Ok(Some(r.message)),
-                        Err(r) => Err(r),
-                    }
-                })
-                .collect()
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "git authorization worker failed");
-            Refusal::internal()
-        })??
-    };
-    if denials.iter().all(Option::is_none) {
-        return Ok(None);
-    }
-    // The encoded authorization messages go to the side band, one line per denied ref; the
-    // per-ref report keeps the readable reason only.
-    let mut encoded = Vec::new();
-    let reasons: Vec<String> = updates
-        .iter()
-        .zip(&denials)
-        .map(|(u, d)| match d {
-            Some(why) => {
-                let (why, blob) = why.split_once('\n').unwrap_or((why.as_str(), ""));
-                if !blob.is_empty() {
-                    encoded.push(format!("gitward: {}: {blob}", u.name));
-                }
-                format!("{} denied by IAM policy: {why}", u.name)
-            }
-            None => "rejected because another ref was denied".to_owned(),
-        })
-        .collect();
-    let rejected: Vec<(&str, &str)> = updates
-        .iter()
-        .zip(&reasons)
-        .map(|(u, r)| (u.name.as_str(), r.as_str()))
-        .collect();
-    let denied: Vec<&str> = updates
-        .iter()
-        .zip(&denials)
-        .filter(|(_, d)| d.is_some())
-        .map(|(u, _)| u.name.as_str())
-        .collect();
-    tracing::info!(repository = %target.name, refs = ?denied, "push refused by IAM policy");
-    let mut message = format!(
-        "gitward: push refused: IAM policy denies {} on {}; nothing was changed",
-        target.service.action(),
-        denied.join(", ")
+    let (app, parts, caller, name) = (
+        app.clone(),
+        parts.clone(),
+        caller.clone(),
+        target.name.clone(),
     );
-    for line in encoded {
-        message.push('\n');
-        message.push_str(&line);
-    }
-    Ok(Some(pktline::rejection_report(
-        commands, &rejected, &message,
-    )))
+    tokio::task::spawn_blocking(move || {
+        git_access::authorize_refs(&app, &caller, &name, &commands, Some(&parts), peer)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "git authorization worker failed");
+        Refusal::internal()
+    })?
+    .map_err(Refusal::from)
 }
 
 /// A `200` answer of `service` with the content type and cache headers http-backend sends.
@@ -558,18 +414,5 @@ mod tests {
                 .map_err(|r| r.status.as_u16());
             assert_eq!(got, Err(status), "{m} {u}");
         }
-    }
-
-    #[test]
-    fn protocol_header() {
-        let mut h = HeaderMap::new();
-        assert_eq!(git_protocol(&h), None);
-        h.insert("git-protocol", HeaderValue::from_static("version=2"));
-        assert_eq!(git_protocol(&h).as_deref(), Some("version=2"));
-        h.insert(
-            "git-protocol",
-            HeaderValue::from_static("version=2 ; rm -rf"),
-        );
-        assert_eq!(git_protocol(&h), None);
     }
 }

@@ -445,6 +445,11 @@ mod tests {
             "UpdateServiceSpecificCredential",
             "ResetServiceSpecificCredential",
             "DeleteServiceSpecificCredential",
+            "UploadSSHPublicKey",
+            "GetSSHPublicKey",
+            "ListSSHPublicKeys",
+            "UpdateSSHPublicKey",
+            "DeleteSSHPublicKey",
         ] {
             t.push(iam(op, &u, &user));
         }

@@ -2,7 +2,7 @@
 
 use crate::api::{self, App};
 use crate::authz::Authorizer;
-use crate::cli::ServeArgs;
+use crate::cli::{ServeArgs, SshListen};
 use crate::datadir::DataDir;
 use crate::throttle::{AuthThrottle, ThrottleConfig};
 use crate::{listener, tls};
@@ -53,12 +53,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let scheme = if args.insecure_http { "http" } else { "https" };
-    let host = if addr.ip().is_loopback() && addr.is_ipv4() {
-        "127.0.0.1".to_owned()
-    } else {
-        addr.ip().to_string()
-    };
+    let host = host_of(addr);
     let endpoint = format!("{scheme}://{host}:{}", addr.port());
+    let ssh = match args.ssh_listen {
+        SshListen::Off => None,
+        SshListen::On(ssh_addr) => {
+            let key = crate::ssh::load_or_create_host_key(&dir.ssh_host_key_file())?;
+            let listener = TcpListener::bind(ssh_addr)
+                .await
+                .with_context(|| format!("listening for SSH on {ssh_addr}"))?;
+            Some((listener, key))
+        }
+    };
+    let ssh_base = match &ssh {
+        Some((l, _)) => {
+            let a = l.local_addr()?;
+            format!("ssh://{}:{}", host_of(a), a.port())
+        }
+        None => format!("ssh://{host}:2222"),
+    };
 
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let iam = IamService::new(db.clone(), clock.clone());
@@ -68,7 +81,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         clock.clone(),
         PublicUrls {
             http_base: endpoint.clone(),
-            ssh_base: format!("ssh://{host}:2222"),
+            ssh_base: ssh_base.clone(),
         },
     );
     let app = Arc::new(App {
@@ -88,8 +101,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             lockout: std::time::Duration::from_secs(args.auth_lockout_seconds),
         }),
     });
-    let router = api::router(app);
-
     std::fs::write(dir.endpoint_file(), format!("{endpoint}\n"))
         .context("writing DATA/run/endpoint")?;
     print_banner(
@@ -101,10 +112,41 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     tracing::info!(%endpoint, region = %args.region, "gitward is serving");
 
+    let (stop_ssh, ssh_stopped) = tokio::sync::oneshot::channel::<()>();
+    if let Some((ssh_listener, key)) = ssh {
+        let ssh_endpoint = ssh_base.trim_start_matches("ssh://").to_owned();
+        std::fs::write(dir.ssh_endpoint_file(), format!("{ssh_endpoint}\n"))
+            .context("writing DATA/run/ssh-endpoint")?;
+        tracing::info!(endpoint = %ssh_endpoint, "Git over SSH is serving");
+        tokio::spawn(crate::ssh::serve(
+            ssh_listener,
+            app.clone(),
+            crate::ssh::config(key),
+            async move {
+                let _ = ssh_stopped.await;
+            },
+        ));
+    } else {
+        let _ = std::fs::remove_file(dir.ssh_endpoint_file());
+    }
+    let router = api::router(app);
+
     listener::serve(listener, tls_config, router, shutdown_signal()).await;
+    let _ = stop_ssh.send(());
     let _ = std::fs::remove_file(dir.endpoint_file());
+    let _ = std::fs::remove_file(dir.ssh_endpoint_file());
     tracing::info!("gitward stopped");
     Ok(())
+}
+
+/// How a listener's address is written in URLs: loopback IPv4 as `127.0.0.1`, IPv6 in
+/// brackets.
+fn host_of(addr: std::net::SocketAddr) -> String {
+    match addr.ip() {
+        ip if ip.is_loopback() && addr.is_ipv4() => "127.0.0.1".to_owned(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        ip => ip.to_string(),
+    }
 }
 
 fn print_banner(

@@ -1,4 +1,4 @@
-//! Slowing down and then refusing repeated failed sign-ins (Git Basic auth), per user name and
+//! Slowing down and then refusing repeated failed sign-ins (Git Basic auth, SSH keys), per user name and
 //! per source address, without touching other users.
 //!
 //! Each key (a user name, or an address) counts failures in a sliding window. Past half the

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0003_service_credentials.sql"),
     ),
     (4, include_str!("../migrations/0004_roles.sql")),
+    (5, include_str!("../migrations/0005_ssh_keys.sql")),
     (6, include_str!("../migrations/0006_mfa.sql")),
 ];
 

@@ -4,7 +4,7 @@ use crate::Db;
 use gitward_core::{AccountId, Secret, StoreError};
 use gitward_iam::{
     AccessKey, Account, Group, IamStore, KeyStatus, LastUsed, ManagedPolicy, OwnerKind,
-    PolicyVersion, Role, ServiceCredential, Tag, User,
+    PolicyVersion, Role, ServiceCredential, SshPublicKey, Tag, User,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
@@ -239,6 +239,11 @@ impl IamStore for Db {
             .map_err(backend)?;
             tx.execute(
                 "UPDATE mfa_devices SET user_lc = ?3 WHERE account_id = ?1 AND user_lc = ?2",
+                params![a, old, new],
+            )
+            .map_err(backend)?;
+            tx.execute(
+                "UPDATE ssh_public_keys SET user_lc = ?3 WHERE account_id = ?1 AND user_lc = ?2",
                 params![a, old, new],
             )
             .map_err(backend)?;
@@ -1017,6 +1022,79 @@ impl IamStore for Db {
         let given = self.key.keyed_hash(SERVICE_PASSWORD, password);
         Ok(stored.len() == given.len() && bool::from(stored.as_slice().ct_eq(&given)))
     }
+    fn insert_ssh_public_key(&self, k: &SshPublicKey) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO ssh_public_keys (key_id, account_id, user_lc, fingerprint, key_blob, status, uploaded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![k.id, k.account.as_str(), lc(&k.user), k.fingerprint, k.blob, k.status.as_str(), ts(k.uploaded)],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn list_ssh_public_keys(
+        &self,
+        account: &AccountId,
+        user: &str,
+    ) -> Result<Vec<SshPublicKey>, StoreError> {
+        let conn = self.conn();
+        let mut st = conn
+            .prepare(&format!(
+                "{SSH_KEY_SELECT} WHERE k.account_id = ?1 AND k.user_lc = ?2 ORDER BY k.uploaded_at, k.key_id"
+            ))
+            .map_err(backend)?;
+        st.query_map(params![account.as_str(), lc(user)], ssh_key_row)
+            .and_then(Iterator::collect)
+            .map_err(backend)
+    }
+
+    fn ssh_public_key(&self, id: &str) -> Result<Option<SshPublicKey>, StoreError> {
+        self.conn()
+            .query_row(
+                &format!("{SSH_KEY_SELECT} WHERE k.key_id = ?1"),
+                [id],
+                ssh_key_row,
+            )
+            .optional()
+            .map_err(backend)
+    }
+
+    fn set_ssh_public_key_status(&self, id: &str, status: KeyStatus) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE ssh_public_keys SET status = ?2 WHERE key_id = ?1",
+                params![id, status.as_str()],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn delete_ssh_public_key(&self, id: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM ssh_public_keys WHERE key_id = ?1", [id])
+            .map(drop)
+            .map_err(backend)
+    }
+}
+
+/// SSH public keys with their owner's canonical name (keys of a deleted user have none and
+/// are never returned).
+const SSH_KEY_SELECT: &str =
+    "SELECT k.key_id, k.account_id, u.name, k.fingerprint, k.key_blob, k.status, k.uploaded_at
+     FROM ssh_public_keys k JOIN users u ON u.account_id = k.account_id AND u.name_lc = k.user_lc";
+
+fn ssh_key_row(r: &Row<'_>) -> rusqlite::Result<SshPublicKey> {
+    let status: String = r.get(5)?;
+    Ok(SshPublicKey {
+        id: r.get(0)?,
+        account: account_id(r.get(1)?)?,
+        user: r.get(2)?,
+        fingerprint: r.get(3)?,
+        blob: r.get(4)?,
+        status: KeyStatus::parse(&status).unwrap_or(KeyStatus::Inactive),
+        uploaded: from_ts(r.get(6)?)?,
+    })
 }
 
 /// The purpose string of Git credentials password hashes (see `MasterKey::keyed_hash`).

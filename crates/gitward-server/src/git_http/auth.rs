@@ -5,12 +5,11 @@ use super::{REPOS_PREFIX, Refusal};
 use crate::api::App;
 use crate::authn::Caller;
 use crate::listener::Peer;
-use base64::Engine as _;
 use gitward_core::Secret;
 use gitward_iam::KeyStatus;
 use gitward_iam::Principal;
 use gitward_sigv4::git_password::{self, GitPasswordError};
-use http::{HeaderValue, StatusCode, header};
+use http::{StatusCode, header};
 
 /// Step 2: Basic credentials, either the CodeCommit SigV4 password (FACTS §2) with an access
 /// key id as user, or Git credentials (`<user>-at-<account>` and its password). Repeated
@@ -25,7 +24,7 @@ pub(super) fn authenticate(
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Err(challenge("authentication required"));
     };
-    let (user, password) = basic_credentials(value)
+    let (user, password) = gitward_git::parse_basic_auth(value.as_bytes())
         .ok_or_else(|| challenge("unsupported credentials: use HTTP Basic authentication"))?;
     let addr = peer.map(|p| p.addr.ip());
     // The name failures are counted under: never the session token of `AKID%TOKEN`.
@@ -179,24 +178,6 @@ fn open_session(app: &App, akid: &str, token: &str) -> Result<gitward_sts::Sessi
         })
 }
 
-/// `(user, password)` of a Basic `Authorization` header.
-fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
-    let value = value.to_str().ok()?;
-    let (scheme, encoded) = value.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (user, password) = text.split_once(':')?;
-    if user.is_empty() {
-        return None;
-    }
-    Some((user.to_owned(), password.to_owned()))
-}
-
 /// A user-supplied string cut short and without control characters, for messages.
 fn printable(s: &str) -> String {
     s.chars()
@@ -251,22 +232,5 @@ mod tests {
         );
         assert_eq!(region_of_host("git-codecommit.local"), None);
         assert_eq!(region_of_host("127.0.0.1"), None);
-    }
-
-    #[test]
-    fn basic_header() {
-        let v = HeaderValue::from_static("Basic QUtJQTp4Onk=");
-        assert_eq!(
-            basic_credentials(&v),
-            Some(("AKIA".to_owned(), "x:y".to_owned()))
-        );
-        assert_eq!(
-            basic_credentials(&HeaderValue::from_static("Bearer abc")),
-            None
-        );
-        assert_eq!(
-            basic_credentials(&HeaderValue::from_static("Basic !!!")),
-            None
-        );
     }
 }

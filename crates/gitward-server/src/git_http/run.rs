@@ -1,22 +1,24 @@
-//! Running git: the request body (gzip decoded on the fly) into `git upload-pack` /
-//! `git receive-pack --stateless-rpc`, git's output back as the response body, both streamed.
+//! Git over HTTP's side of running git (`crate::git_process`): the request body (gzip
+//! decoded on the fly) into `git upload-pack` / `git receive-pack --stateless-rpc`, git's
+//! output back as the response body, both streamed.
 
-use super::{GitService, Refusal, git_response, response};
+use super::{Refusal, git_response, response};
 use crate::api::App;
+use crate::git_process::{Mode, collect_stderr, finish, git_command};
 use axum::body::{Body, BodyDataStream};
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
-use gitward_git::Scope;
 use gitward_git::pktline;
+use gitward_git::{GitService, Scope};
 use http::StatusCode;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::process::{ChildStdin, ChildStdout, Command};
+use tokio::process::{ChildStdin, ChildStdout};
 
 /// Compressed bytes decoded at a time: bounds what one step of a gzip body can expand to.
 const GZIP_STEP: usize = 8 * 1024;
@@ -26,8 +28,6 @@ const BODY_IDLE: Duration = Duration::from_secs(600);
 const READ_BUF: usize = 64 * 1024;
 /// Below this much room left in it, a fresh buffer is taken for the next read.
 const READ_MIN: usize = 16 * 1024;
-/// Bytes of git's stderr kept for the log.
-const STDERR_KEPT: usize = 16 * 1024;
 
 /// The request body, decoded from gzip if it came so, read chunk by chunk.
 pub(super) struct RequestBody {
@@ -106,64 +106,6 @@ impl RequestBody {
     }
 }
 
-/// An empty directory for git's `HOME` (nothing in it is ever read: global and system
-/// config are off).
-fn empty_home() -> &'static Path {
-    static HOME: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
-    HOME.get_or_init(|| {
-        tempfile::Builder::new()
-            .prefix("gitward-git-home-")
-            .tempdir()
-            .map_err(|e| tracing::warn!(error = %e, "cannot create an empty HOME for git"))
-            .ok()
-    })
-    .as_ref()
-    .map_or(Path::new("/nonexistent"), |d| d.path())
-}
-
-/// `git <service> --stateless-rpc` on `dir` with a cleared environment, no hooks, objects
-/// checked on receive and every write flushed before a push is acknowledged.
-fn git_command(
-    service: GitService,
-    dir: &Path,
-    protocol: Option<&str>,
-    advertise: bool,
-) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.env_clear()
-        .env(
-            "PATH",
-            std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into()),
-        )
-        .env("HOME", empty_home())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("LC_ALL", "C");
-    if let Some(p) = protocol {
-        cmd.env("GIT_PROTOCOL", p);
-    }
-    for setting in [
-        "core.hooksPath=/dev/null",
-        "receive.fsckObjects=true",
-        "core.fsync=all",
-        "core.fsyncMethod=fsync",
-    ] {
-        cmd.arg("-c").arg(setting);
-    }
-    cmd.arg(service.command()).arg("--stateless-rpc");
-    if advertise {
-        cmd.arg("--advertise-refs");
-    }
-    cmd.arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // A fetch whose client went away is stopped; a push is left to finish or fail on
-        // its own (killing it could leave ref locks behind).
-        .kill_on_drop(service == GitService::UploadPack);
-    cmd
-}
-
 /// `GET info/refs?service=…`: the `# service=` preamble (not in protocol v2) and git's
 /// advertisement.
 pub(super) async fn advertise(
@@ -171,7 +113,7 @@ pub(super) async fn advertise(
     dir: &Path,
     protocol: Option<&str>,
 ) -> Result<Response, Refusal> {
-    let mut cmd = git_command(service, dir, protocol, true);
+    let mut cmd = git_command(service, dir, protocol, Mode::Advertise);
     cmd.stdin(Stdio::null());
     let mut child = cmd.spawn().map_err(spawn_failed)?;
     let stdout = child.stdout.take().ok_or_else(Refusal::internal)?;
@@ -207,7 +149,7 @@ pub(super) fn run_rpc(
     body: RequestBody,
     push: Option<(Scope, String)>,
 ) -> Result<Response, Refusal> {
-    let mut cmd = git_command(service, dir, protocol, false);
+    let mut cmd = git_command(service, dir, protocol, Mode::StatelessRpc);
     cmd.stdin(Stdio::piped());
     let mut child = cmd.spawn().map_err(spawn_failed)?;
     let stdin = child.stdin.take().ok_or_else(Refusal::internal)?;
@@ -247,58 +189,6 @@ async fn feed(mut stdin: ChildStdin, consumed: Bytes, mut body: RequestBody) -> 
         .shutdown()
         .await
         .map_err(|e| format!("closing git's input: {e}"))
-}
-
-fn collect_stderr(mut stderr: tokio::process::ChildStderr) -> tokio::task::JoinHandle<Vec<u8>> {
-    tokio::spawn(async move {
-        let mut kept = Vec::new();
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stderr.read(&mut buf).await {
-            if n == 0 {
-                break;
-            }
-            let room = STDERR_KEPT.saturating_sub(kept.len());
-            kept.extend_from_slice(&buf[..n.min(room)]);
-        }
-        kept
-    })
-}
-
-/// Waits for git (and the task feeding it); after a successful push records it.
-async fn finish(
-    mut child: tokio::process::Child,
-    stderr: Option<tokio::task::JoinHandle<Vec<u8>>>,
-    feeder: Option<tokio::task::JoinHandle<Result<(), String>>>,
-    after: Option<(Arc<App>, (Scope, String))>,
-) {
-    let status = child.wait().await;
-    let fed = match feeder {
-        Some(f) => f.await.unwrap_or_else(|e| Err(e.to_string())),
-        None => Ok(()),
-    };
-    let stderr = match stderr {
-        Some(s) => s.await.unwrap_or_default(),
-        None => Vec::new(),
-    };
-    let ok = matches!(&status, Ok(s) if s.success());
-    if !ok || fed.is_err() {
-        tracing::warn!(
-            status = ?status,
-            input = ?fed.err(),
-            stderr = %String::from_utf8_lossy(&stderr).trim(),
-            "git ended with an error"
-        );
-    } else if !stderr.is_empty() {
-        tracing::debug!(stderr = %String::from_utf8_lossy(&stderr).trim(), "git said");
-    }
-    if ok && let Some((app, (scope, name))) = after {
-        let done = tokio::task::spawn_blocking(move || app.repos.after_push(&scope, &name)).await;
-        match done {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "recording the push failed"),
-            Err(e) => tracing::error!(error = %e, "recording the push failed"),
-        }
-    }
 }
 
 /// git's stdout as a response body, after `first`. The last chunk is held back until git

@@ -6,7 +6,8 @@ use crate::ops::OperationRequest;
 use gitward_api::ApiError;
 use gitward_core::iso8601;
 use gitward_iam::{
-    AccessKey, Group, KeyStatus, OwnerKind, Page, PolicyView, ServiceCredential, Tag, User,
+    AccessKey, Group, KeyStatus, OwnerKind, Page, PolicyView, ServiceCredential, SshPublicKey, Tag,
+    User,
 };
 use serde_json::{Map, Value, json};
 
@@ -64,6 +65,11 @@ pub const OPERATIONS: &[&str] = &[
     "UpdateServiceSpecificCredential",
     "ResetServiceSpecificCredential",
     "DeleteServiceSpecificCredential",
+    "UploadSSHPublicKey",
+    "GetSSHPublicKey",
+    "ListSSHPublicKeys",
+    "UpdateSSHPublicKey",
+    "DeleteSSHPublicKey",
 ];
 
 pub(super) fn tags_in(v: &Value, key: &str) -> Vec<Tag> {
@@ -128,6 +134,27 @@ fn credential_out(c: &ServiceCredential, password: Option<&str>) -> Value {
     m.insert("UserName".into(), json!(c.user));
     m.insert("Status".into(), json!(c.status.as_str()));
     Value::Object(m)
+}
+
+/// An SSH public key (`SSHPublicKey`), its body in `encoding` (`SSH` or `PEM`).
+fn ssh_key_out(k: &SshPublicKey, encoding: &str) -> Result<Value, ApiError> {
+    let key = gitward_iam::sshkey::SshPublicKeyData::from_blob(&k.blob).map_err(|e| {
+        tracing::error!(key_id = %k.id, error = %e, "a stored SSH public key does not parse");
+        ApiError::internal_for(gitward_api::Service::Iam)
+    })?;
+    let body = if encoding == "PEM" {
+        key.pem()
+    } else {
+        key.openssh()
+    };
+    Ok(json!({
+        "UserName": k.user,
+        "SSHPublicKeyId": k.id,
+        "Fingerprint": k.fingerprint,
+        "SSHPublicKeyBody": body,
+        "Status": k.status.as_str(),
+        "UploadDate": iso8601(k.uploaded),
+    }))
 }
 
 fn group_out(g: &Group) -> Value {
@@ -477,6 +504,54 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
                 self_or_named(),
                 input.req("ServiceSpecificCredentialId")?,
             )?;
+            json!({})
+        }
+        "UploadSSHPublicKey" => {
+            let k = iam.upload_ssh_public_key(
+                acct,
+                input.req("UserName")?,
+                input.req("SSHPublicKeyBody")?,
+            )?;
+            json!({"SSHPublicKey": ssh_key_out(&k, "SSH")?})
+        }
+        "GetSSHPublicKey" => {
+            let encoding = input.req("Encoding")?;
+            let k = iam.get_ssh_public_key(acct, self_or_named(), input.req("SSHPublicKeyId")?)?;
+            json!({"SSHPublicKey": ssh_key_out(&k, encoding)?})
+        }
+        "ListSSHPublicKeys" => {
+            let keys = iam.list_ssh_public_keys(acct, self_or_named())?;
+            let start = match marker {
+                Some(m) => keys
+                    .iter()
+                    .position(|k| k.id == m)
+                    .map_or(keys.len(), |i| i + 1),
+                None => 0,
+            };
+            let max = max.and_then(|m| usize::try_from(m).ok()).unwrap_or(100);
+            let page: Vec<&SshPublicKey> = keys.iter().skip(start).take(max).collect();
+            let truncated = start + page.len() < keys.len();
+            let items: Vec<Value> = page
+                .iter()
+                .map(|k| {
+                    json!({"UserName": k.user, "SSHPublicKeyId": k.id,
+                        "Status": k.status.as_str(), "UploadDate": iso8601(k.uploaded)})
+                })
+                .collect();
+            let mut out = json!({"SSHPublicKeys": items, "IsTruncated": truncated});
+            if truncated && let Some(last) = page.last() {
+                out["Marker"] = json!(last.id);
+            }
+            out
+        }
+        "UpdateSSHPublicKey" => {
+            let status = KeyStatus::parse(input.req("Status")?)
+                .ok_or_else(|| ApiError::validation("Status must be Active or Inactive"))?;
+            iam.update_ssh_public_key(acct, self_or_named(), input.req("SSHPublicKeyId")?, status)?;
+            json!({})
+        }
+        "DeleteSSHPublicKey" => {
+            iam.delete_ssh_public_key(acct, self_or_named(), input.req("SSHPublicKeyId")?)?;
             json!({})
         }
         "SimulatePrincipalPolicy" => crate::simulate::simulate(app, acct, &input, false)?,
