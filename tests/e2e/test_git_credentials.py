@@ -3,6 +3,7 @@ throttling of repeated failed sign-ins."""
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from pathlib import Path
 
@@ -89,6 +90,24 @@ def test_git_credentials_are_authorized_as_the_user(server, root_a, make_user, g
     git.commit(work, {"x": "y"}, "c")
     out = git.fails("push", "origin", "main", cwd=work)
     assert "not authorized to perform: codecommit:GitPush" in out
+
+
+def test_aws_cli_creates_git_credentials_for_mary(server, root_a, cli, git_for, tmp_path):
+    # The seed's command, verbatim but for the endpoint, with the real aws CLI.
+    name = uniq("Mary")
+    root_a.iam.create_user(UserName=name)
+    root_a.iam.attach_user_policy(UserName=name, PolicyArn=POWER_USER)
+    repo = _repo(root_a)
+    out = cli.ok(root_a.creds, "iam", "create-service-specific-credential", "--user-name", name,
+                 "--service-name", SERVICE)["ServiceSpecificCredential"]
+    assert out["ServiceUserName"] == f"{name}-at-{root_a.account_id}"
+    git = git_for(None)
+    work = git.clone(repo, tmp_path / "w", url=_url(server, out["ServiceUserName"], out["ServicePassword"], repo))
+    head = git.commit(work, {"m.txt": "mary\n"}, "mary")
+    git.ok("push", "origin", "main", cwd=work)
+    assert root_a.cc.get_branch(repositoryName=repo, branchName="main")["branch"]["commitId"] == head
+    listed = cli.ok(root_a.creds, "iam", "list-service-specific-credentials", "--user-name", name)
+    assert "ServicePassword" not in json.dumps(listed)
 
 
 def test_git_credentials_follow_a_renamed_user(server, root_a, make_user, git_for, tmp_path):
