@@ -158,6 +158,36 @@ def test_virtual_mfa_device_lifecycle(root_a):
     iam.delete_user(UserName=user)
 
 
+def test_mfa_device_tags(root_a, make_user):
+    iam = root_a.iam
+    dev = iam.create_virtual_mfa_device(VirtualMFADeviceName=uniq("tagged"),
+                                        Tags=[{"Key": "team", "Value": "a"}])["VirtualMFADevice"]
+    serial = dev["SerialNumber"]
+    iam.tag_mfa_device(SerialNumber=serial, Tags=[{"Key": "Team", "Value": "b"}, {"Key": "env", "Value": "x"}])
+    tags = iam.list_mfa_device_tags(SerialNumber=serial)["Tags"]
+    # Keys compare case-insensitively: "Team" replaced "team".
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("Team", "b"), ("env", "x")]
+    iam.untag_mfa_device(SerialNumber=serial, TagKeys=["ENV", "absent"])
+    assert iam.list_mfa_device_tags(SerialNumber=serial)["Tags"] == [{"Key": "Team", "Value": "b"}]
+    with pytest.raises(iam.exceptions.InvalidInputException):
+        iam.tag_mfa_device(SerialNumber=serial, Tags=[{"Key": "k", "Value": "1"}, {"Key": "K", "Value": "2"}])
+    with pytest.raises(iam.exceptions.LimitExceededException):
+        iam.tag_mfa_device(SerialNumber=serial, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.list_mfa_device_tags(SerialNumber=serial + "nope")
+    # aws:ResourceTag on the device: a user may tag only devices of its own team.
+    _, me = make_user(inline={"tag": {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["iam:TagMFADevice", "iam:ListMFADeviceTags"], "Resource": "*",
+        "Condition": {"StringEquals": {"aws:ResourceTag/Team": "b"}}}]}})
+    me.iam.tag_mfa_device(SerialNumber=serial, Tags=[{"Key": "owner", "Value": "me"}])
+    other = iam.create_virtual_mfa_device(VirtualMFADeviceName=uniq("other"))["VirtualMFADevice"]
+    with pytest.raises(me.iam.exceptions.ClientError) as ei:
+        me.iam.tag_mfa_device(SerialNumber=other["SerialNumber"], Tags=[{"Key": "owner", "Value": "me"}])
+    assert _err(ei)[0] == "AccessDenied"
+    for d in (serial, other["SerialNumber"]):
+        iam.delete_virtual_mfa_device(SerialNumber=d)
+
+
 def test_cli_creates_a_device_and_limits_and_authorization(server, root_a, make_user, cli, tmp_path):
     acct = root_a.account_id
     name = uniq("cli-dev")

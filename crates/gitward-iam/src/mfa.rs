@@ -105,6 +105,13 @@ pub trait MfaStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Removes a device.
     fn delete_mfa_device(&self, account: &AccountId, serial: &str) -> Result<(), StoreError>;
+    /// Replaces a device's tags.
+    fn set_mfa_tags(
+        &self,
+        account: &AccountId,
+        serial: &str,
+        tags: &[Tag],
+    ) -> Result<(), StoreError>;
 }
 
 /// A virtual MFA device just created: the only time its seed and QR code are shown.
@@ -349,6 +356,51 @@ impl IamService {
         }
         self.store.delete_mfa_device(account, serial)?;
         Ok(())
+    }
+
+    /// TagMFADevice: adds tags, replacing the value of a key already there (keys compare
+    /// case-insensitively; 50 tags at most).
+    pub fn tag_mfa_device(
+        &self,
+        account: &AccountId,
+        serial: &str,
+        tags: &[Tag],
+    ) -> Result<(), IamError> {
+        let (device, _) = self.mfa_device(account, serial)?;
+        validate::tags(&device.tags, tags)?;
+        let mut merged = device.tags;
+        for t in tags {
+            match merged
+                .iter_mut()
+                .find(|e| e.key.eq_ignore_ascii_case(&t.key))
+            {
+                Some(e) => *e = t.clone(),
+                None => merged.push(t.clone()),
+            }
+        }
+        self.store.set_mfa_tags(account, serial, &merged)?;
+        Ok(())
+    }
+
+    /// UntagMFADevice: removes the tags with these keys (case-insensitively); absent keys are
+    /// not an error.
+    pub fn untag_mfa_device(
+        &self,
+        account: &AccountId,
+        serial: &str,
+        keys: &[String],
+    ) -> Result<(), IamError> {
+        let (mut device, _) = self.mfa_device(account, serial)?;
+        device
+            .tags
+            .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
+        self.store.set_mfa_tags(account, serial, &device.tags)?;
+        Ok(())
+    }
+
+    /// ListMFADeviceTags.
+    pub fn mfa_device_tags(&self, account: &AccountId, serial: &str) -> Result<Vec<Tag>, IamError> {
+        Ok(self.mfa_device(account, serial)?.0.tags)
     }
 
     /// ListMFADevices: the devices assigned to a user, by enable date.

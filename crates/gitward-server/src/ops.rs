@@ -153,7 +153,9 @@ fn iam_check(app: &App, req: &OperationRequest<'_>) -> Check {
             req.str("Path").unwrap_or("/"),
             req.str("VirtualMFADeviceName").unwrap_or_default()
         ),
-        "DeleteVirtualMFADevice" => req.str("SerialNumber").unwrap_or_default().to_owned(),
+        "DeleteVirtualMFADevice" | "TagMFADevice" | "UntagMFADevice" | "ListMFADeviceTags" => {
+            req.str("SerialNumber").unwrap_or_default().to_owned()
+        }
         "AddUserToGroup"
         | "RemoveUserFromGroup"
         | "CreateGroup"
@@ -209,7 +211,12 @@ fn iam_tag_context(app: &App, req: &OperationRequest<'_>, mut check: Check) -> C
     let op = req.operation;
     if matches!(
         op,
-        "CreateUser" | "TagUser" | "CreateRole" | "TagRole" | "CreateVirtualMFADevice"
+        "CreateUser"
+            | "TagUser"
+            | "CreateRole"
+            | "TagRole"
+            | "CreateVirtualMFADevice"
+            | "TagMFADevice"
     ) && let Some(Value::Array(tags)) = req.input.get("Tags")
     {
         let mut keys = Vec::new();
@@ -221,7 +228,7 @@ fn iam_tag_context(app: &App, req: &OperationRequest<'_>, mut check: Check) -> C
         }
         check = check.with("aws:TagKeys", keys);
     }
-    if matches!(op, "UntagUser" | "UntagRole")
+    if matches!(op, "UntagUser" | "UntagRole" | "UntagMFADevice")
         && let Some(Value::Array(keys)) = req.input.get("TagKeys")
     {
         let keys = keys
@@ -241,6 +248,8 @@ fn iam_tag_context(app: &App, req: &OperationRequest<'_>, mut check: Check) -> C
     } else if check.resource.contains(":user/") {
         req.str("UserName")
             .and_then(|name| app.iam.user_tags(account, name).ok())
+    } else if check.resource.contains(":mfa/") {
+        app.iam.mfa_device_tags(account, &check.resource).ok()
     } else {
         None
     };
@@ -477,11 +486,14 @@ mod tests {
             &json!({"VirtualMFADeviceName": "Phone", "Path": "/team/"}),
             &mfa,
         ));
-        t.push(iam(
+        for op in [
             "DeleteVirtualMFADevice",
-            &json!({"SerialNumber": mfa}),
-            &mfa,
-        ));
+            "TagMFADevice",
+            "UntagMFADevice",
+            "ListMFADeviceTags",
+        ] {
+            t.push(iam(op, &json!({"SerialNumber": mfa}), &mfa));
+        }
         t.push(iam("ListVirtualMFADevices", &json!({}), "*"));
         for op in [
             "EnableMFADevice",

@@ -218,6 +218,21 @@ impl MfaStore for Db {
             .map(drop)
             .map_err(backend)
     }
+
+    fn set_mfa_tags(
+        &self,
+        account: &AccountId,
+        serial: &str,
+        tags: &[Tag],
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE mfa_devices SET tags = ?3 WHERE account_id = ?1 AND serial = ?2",
+                params![account.as_str(), serial, tags_json(tags)],
+            )
+            .map(drop)
+            .map_err(backend)
+    }
 }
 
 #[cfg(test)]

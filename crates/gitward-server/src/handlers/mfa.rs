@@ -19,6 +19,9 @@ pub const OPERATIONS: &[&str] = &[
     "ListMFADevices",
     "ListVirtualMFADevices",
     "ResyncMFADevice",
+    "TagMFADevice",
+    "UntagMFADevice",
+    "ListMFADeviceTags",
 ];
 
 /// The model's `VirtualMFADevice` shape as listings give it (no seed, no tags).
@@ -95,6 +98,18 @@ pub fn handle(app: &App, req: &OperationRequest<'_>) -> Result<Value, ApiError> 
                 input.req("AuthenticationCode2")?,
             )?;
             json!({})
+        }
+        "TagMFADevice" => {
+            iam.tag_mfa_device(acct, serial()?, &tags_in(req.input, "Tags"))?;
+            json!({})
+        }
+        "UntagMFADevice" => {
+            iam.untag_mfa_device(acct, serial()?, &input.strings("TagKeys"))?;
+            json!({})
+        }
+        "ListMFADeviceTags" => {
+            let tags = iam.mfa_device_tags(acct, serial()?)?;
+            json!({"Tags": tags_out(&tags), "IsTruncated": false})
         }
         "DeactivateMFADevice" => {
             let Some(user) = self_or_named()? else {
