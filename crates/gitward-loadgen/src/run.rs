@@ -76,6 +76,16 @@ async fn connect(addr: SocketAddr) -> anyhow::Result<Sender> {
     Ok(sender)
 }
 
+/// The time each request is signed at: the wall clock, as an SDK signs (the server checks
+/// it against its own clock).
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a client signs with the real time; there is no server clock to inject here"
+)]
+fn wall_clock() -> SystemTime {
+    SystemTime::now()
+}
+
 /// Too many transport failures in a row means the server is gone: stop.
 const MAX_CONSECUTIVE_FAILURES: u32 = 50;
 
@@ -100,7 +110,7 @@ async fn worker(cfg: Config, counted_from: Instant, end: Instant) -> WorkerResul
             }
         }
         let Some(s) = sender.as_mut() else { continue };
-        let req = match signed_request(&cfg.target, &cfg.credentials, SystemTime::now()) {
+        let req = match signed_request(&cfg.target, &cfg.credentials, wall_clock()) {
             Ok(r) => r.map(http_body_util::Full::new),
             Err(e) => {
                 out.first_error.get_or_insert_with(|| e.to_string());
@@ -236,7 +246,7 @@ mod tests {
                                     403
                                 },
                             );
-                            if n % 3 == 0 {
+                            if n.is_multiple_of(3) {
                                 resp = resp.header("connection", "close");
                             }
                             Ok::<_, hyper::Error>(

@@ -331,3 +331,36 @@ fn payloads_inflating_past_the_bound_are_malformed() {
         Err(TokenError::Malformed)
     );
 }
+
+#[test]
+fn small_claims_are_stored_and_large_ones_compressed() {
+    use crate::claims::tests::role_claims;
+    let mut small = role_claims();
+    small.policy = None;
+    small.policy_arns.clear();
+    small.tags.clear();
+    let json = serde_json::to_vec(&small).expect("json");
+    assert!(json.len() <= STORED_MAX, "{}", json.len());
+    let t = seal(&small, &ring(), [4; 12]).expect("seal");
+    assert_eq!(open(&t, AKID, &ring()).expect("open"), small);
+    // The stored block is what an ordinary raw-deflate decoder reads back.
+    let mut block = Vec::new();
+    stored_block(&json, &mut block);
+    let mut back = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::DeflateDecoder::new(block.as_slice()),
+        &mut back,
+    )
+    .expect("inflate");
+    assert_eq!(back, json);
+    assert!(
+        t.len() < 1024,
+        "a plain session's token stays small: {}",
+        t.len()
+    );
+
+    let big = role_claims();
+    assert!(serde_json::to_vec(&big).expect("json").len() > STORED_MAX);
+    let t = seal(&big, &ring(), [4; 12]).expect("seal");
+    assert_eq!(open(&t, AKID, &ring()).expect("open"), big);
+}
