@@ -86,6 +86,49 @@ fn wall_clock() -> SystemTime {
     SystemTime::now()
 }
 
+/// Signs once per second of the clock and reuses the result within that second.
+///
+/// A SigV4 signature depends on the request and on `X-Amz-Date`, which has a resolution of
+/// one second, so every request made within one second gets exactly these bytes whether it
+/// is signed anew or not (a unit test checks). Re-signing each request would only spend
+/// the load generator's share of the shared cores.
+#[derive(Debug, Default)]
+struct PerSecond {
+    signed: Option<(u64, http::Request<bytes::Bytes>)>,
+}
+
+impl PerSecond {
+    fn at(
+        &mut self,
+        cfg: &Config,
+        now: SystemTime,
+    ) -> Result<http::Request<bytes::Bytes>, crate::SignError> {
+        let second = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        match &self.signed {
+            Some((s, req)) if *s == second => Ok(duplicate(req)),
+            _ => {
+                let req = signed_request(&cfg.target, &cfg.credentials, now)?;
+                let copy = duplicate(&req);
+                self.signed = Some((second, req));
+                Ok(copy)
+            }
+        }
+    }
+}
+
+/// A copy of a request (method, URI, version, headers, body).
+fn duplicate(req: &http::Request<bytes::Bytes>) -> http::Request<bytes::Bytes> {
+    let mut copy = http::Request::new(req.body().clone());
+    *copy.method_mut() = req.method().clone();
+    *copy.uri_mut() = req.uri().clone();
+    *copy.version_mut() = req.version();
+    *copy.headers_mut() = req.headers().clone();
+    copy
+}
+
 /// Too many transport failures in a row means the server is gone: stop.
 const MAX_CONSECUTIVE_FAILURES: u32 = 50;
 
@@ -93,6 +136,7 @@ async fn worker(cfg: Config, counted_from: Instant, end: Instant) -> WorkerResul
     let mut out = WorkerResult::default();
     let mut sender: Option<Sender> = None;
     let mut failures = 0u32;
+    let mut signer = PerSecond::default();
     while Instant::now() < end {
         if sender.as_ref().is_none_or(|s| s.is_closed()) {
             out.connections += 1;
@@ -110,7 +154,7 @@ async fn worker(cfg: Config, counted_from: Instant, end: Instant) -> WorkerResul
             }
         }
         let Some(s) = sender.as_mut() else { continue };
-        let req = match signed_request(&cfg.target, &cfg.credentials, wall_clock()) {
+        let req = match signer.at(&cfg, wall_clock()) {
             Ok(r) => r.map(http_body_util::Full::new),
             Err(e) => {
                 out.first_error.get_or_insert_with(|| e.to_string());
@@ -283,6 +327,36 @@ mod tests {
             warmup: Duration::from_millis(50),
             duration: Duration::from_millis(300),
         }
+    }
+
+    #[test]
+    fn within_one_second_a_reused_signature_is_what_signing_anew_gives() {
+        use std::time::UNIX_EPOCH;
+        let cfg = config("127.0.0.1:9".parse().expect("addr"), "AKIDGOOD");
+        let bytes = |r: &http::Request<Bytes>| {
+            let mut h: Vec<(String, Vec<u8>)> = r
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+                .collect();
+            h.sort();
+            (r.method().clone(), r.uri().clone(), h, r.body().clone())
+        };
+        let mut signer = PerSecond::default();
+        let t0 = UNIX_EPOCH + Duration::from_millis(1_795_000_000_100);
+        let t1 = UNIX_EPOCH + Duration::from_millis(1_795_000_000_900);
+        let t2 = UNIX_EPOCH + Duration::from_millis(1_795_000_001_000);
+        let first = signer.at(&cfg, t0).expect("signs");
+        let reused = signer.at(&cfg, t1).expect("signs");
+        let fresh = signed_request(&cfg.target, &cfg.credentials, t1).expect("signs");
+        assert_eq!(bytes(&reused), bytes(&fresh));
+        assert_eq!(bytes(&first), bytes(&fresh));
+        let next = signer.at(&cfg, t2).expect("signs");
+        assert_ne!(next.headers()["x-amz-date"], first.headers()["x-amz-date"]);
+        assert_eq!(
+            bytes(&next),
+            bytes(&signed_request(&cfg.target, &cfg.credentials, t2).expect("signs"))
+        );
     }
 
     #[tokio::test]
