@@ -33,6 +33,10 @@ struct Args {
     /// Seconds sent but not counted, first.
     #[arg(long, default_value_t = 0.5)]
     warmup: f64,
+    /// Sign every request anew (by default a signature is reused within its second, which
+    /// gives the same bytes).
+    #[arg(long)]
+    sign_each: bool,
     /// Runtime worker threads (1: the load generator takes at most one core from the server).
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -82,6 +86,7 @@ fn main() -> anyhow::Result<()> {
         concurrency: args.concurrency.max(1),
         warmup: seconds(args.warmup, "warmup")?,
         duration: seconds(args.duration, "duration")?,
+        sign_each: args.sign_each,
     };
     if cfg.duration.is_zero() {
         anyhow::bail!("--duration must be positive");

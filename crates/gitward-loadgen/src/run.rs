@@ -25,6 +25,8 @@ pub struct Config {
     pub warmup: Duration,
     /// How long requests are counted.
     pub duration: Duration,
+    /// Sign every request anew instead of once per second (same bytes, more client CPU).
+    pub sign_each: bool,
 }
 
 /// The outcome of a run, as printed.
@@ -154,7 +156,12 @@ async fn worker(cfg: Config, counted_from: Instant, end: Instant) -> WorkerResul
             }
         }
         let Some(s) = sender.as_mut() else { continue };
-        let req = match signer.at(&cfg, wall_clock()) {
+        let signed = if cfg.sign_each {
+            signed_request(&cfg.target, &cfg.credentials, wall_clock())
+        } else {
+            signer.at(&cfg, wall_clock())
+        };
+        let req = match signed {
             Ok(r) => r.map(http_body_util::Full::new),
             Err(e) => {
                 out.first_error.get_or_insert_with(|| e.to_string());
@@ -326,6 +333,7 @@ mod tests {
             concurrency: 3,
             warmup: Duration::from_millis(50),
             duration: Duration::from_millis(300),
+            sign_each: false,
         }
     }
 
