@@ -5,6 +5,7 @@
 //! the two questions the request pipeline asks: "whose key is this?" ([`IamService::lookup_access_key`])
 //! and "which policies apply to this principal?" ([`IamService::identity_policies`]).
 
+mod cache;
 mod error;
 mod managed;
 mod mfa;

@@ -144,10 +144,18 @@ impl IamService {
         if name.is_empty() {
             return Ok(None);
         }
-        Ok(self
+        let generation = self.generation();
+        if let Some(role) = self.cache.role(arn, generation) {
+            return Ok(Some(role));
+        }
+        let role = self
             .store
             .get_role(&account, name)?
-            .filter(|r| r.arn() == arn))
+            .filter(|r| r.arn() == arn);
+        if let Some(r) = &role {
+            self.cache.put_role(arn, generation, r.clone());
+        }
+        Ok(role)
     }
 
     /// ListRoles.
@@ -274,15 +282,25 @@ impl IamService {
 
     /// ListRoleTags (also used by GetRole and for `aws:PrincipalTag` of role sessions).
     pub fn role_tags(&self, account: &AccountId, name: &str) -> Result<Vec<Tag>, IamError> {
+        let generation = self.generation();
+        let key = crate::cache::role_key(account.as_str(), name);
+        if let Some(tags) = self.cache.role_tags(&key, generation) {
+            return Ok(tags);
+        }
         let role = self.get_role(account, name)?;
-        Ok(self.store.get_tags(account, OwnerKind::Role, &role.name)?)
+        let tags = self.store.get_tags(account, OwnerKind::Role, &role.name)?;
+        self.cache.put_role_tags(key, generation, tags.clone());
+        Ok(tags)
     }
 
     /// Records that a session of the role made a request (GetRole's `RoleLastUsed`).
     pub fn record_role_use(&self, role: &Role, region: &str) -> Result<(), IamError> {
-        Ok(self
-            .store
-            .record_role_use(&role.account, &role.name, self.clock.now(), region)?)
+        let recorded =
+            self.store
+                .record_role_use(&role.account, &role.name, self.clock.now(), region);
+        // The cached role's last use is now old: the next lookup reads the new one.
+        self.cache.forget_role(&role.arn());
+        Ok(recorded?)
     }
 
     /// The policies of a role session: the role's inline and attached policies and its

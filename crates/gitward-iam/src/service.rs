@@ -81,6 +81,7 @@ pub struct IamService {
     pub(crate) store: Arc<dyn IamStore>,
     pub(crate) clock: Arc<dyn Clock>,
     generation: AtomicU64,
+    pub(crate) cache: crate::cache::LookupCache,
 }
 
 impl std::fmt::Debug for dyn IamStore {
@@ -134,6 +135,7 @@ impl IamService {
             store,
             clock,
             generation: AtomicU64::new(0),
+            cache: crate::cache::LookupCache::default(),
         }
     }
 
@@ -179,6 +181,12 @@ impl IamService {
         &self,
         id: &str,
     ) -> Result<Option<(Principal, AccessKey, Secret)>, IamError> {
+        // The generation is read before the store: a change during the read makes the
+        // entry stale at once.
+        let generation = self.generation();
+        if let Some(hit) = self.cache.key(id, generation) {
+            return Ok(Some(hit));
+        }
         let Some((key, secret)) = self.store.get_access_key(id)? else {
             return Ok(None);
         };
@@ -191,14 +199,22 @@ impl IamService {
                 None => return Ok(None),
             },
         };
+        self.cache.put_key(
+            id,
+            generation,
+            (principal.clone(), key.clone(), secret.clone()),
+        );
         Ok(Some((principal, key, secret)))
     }
 
     /// Records that a key authenticated a request (for GetAccessKeyLastUsed).
     pub fn record_key_use(&self, id: &str, service: &str, region: &str) -> Result<(), IamError> {
-        Ok(self
+        let recorded = self
             .store
-            .record_access_key_use(id, self.clock.now(), service, region)?)
+            .record_access_key_use(id, self.clock.now(), service, region);
+        // The cached key's last use is now old: the next lookup reads the new one.
+        self.cache.forget_key(id);
+        Ok(recorded?)
     }
 
     /// The identity-based policies and the boundary that apply to `principal`.

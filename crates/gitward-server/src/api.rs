@@ -107,8 +107,23 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             return render_error(fallback, &err, &request_id, &app);
         }
     };
-    let worker = app.clone();
-    let outcome = tokio::task::spawn_blocking(move || process(&worker, &parts, &body, peer)).await;
+    let routed = route(&parts, &body);
+    let inline = match &routed {
+        Ok(r) => runs_inline(r.service),
+        Err(_) => true,
+    };
+    // A panic becomes InternalFailure either way, as a failed blocking task does.
+    let outcome = if inline {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            process(&app, &parts, &body, peer, routed)
+        }))
+        .map_err(|_| "request processing panicked".to_owned())
+    } else {
+        let worker = app.clone();
+        tokio::task::spawn_blocking(move || process(&worker, &parts, &body, peer, routed))
+            .await
+            .map_err(|e| e.to_string())
+    };
     match outcome {
         Ok(Ok((service, operation, output))) => {
             render_ok(service, &operation, &output, &request_id, &app)
@@ -116,8 +131,8 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         Ok(Err((service, err))) => {
             render_error(service.unwrap_or(fallback), &err, &request_id, &app)
         }
-        Err(join) => {
-            tracing::error!(error = %join, "request worker failed");
+        Err(why) => {
+            tracing::error!(error = %why, "request worker failed");
             render_error(
                 fallback,
                 &ApiError::internal_for(fallback),
@@ -131,14 +146,26 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
 /// An error, with the service whose protocol should render it once routing knew it.
 type Failure = (Option<Service>, ApiError);
 
-/// The whole pipeline for one API request, on a blocking thread (the stores are synchronous).
+/// Whether a routed request is processed on the runtime thread that read it rather than
+/// on a blocking thread. STS calls are a few tens of microseconds of computation over
+/// metadata reads (SQLite in the page cache, behind one mutex): the two thread hand-offs of
+/// `spawn_blocking` cost more than the work. Their only writes are the last-used records,
+/// at most once a minute per key or role. IAM and CodeCommit calls (repository creation
+/// runs git, writes fsync) stay on blocking threads.
+fn runs_inline(service: Service) -> bool {
+    service == Service::Sts
+}
+
+/// The whole pipeline for one routed API request (synchronous: the stores are). Runs on a
+/// blocking thread, or inline for [`runs_inline`] requests.
 fn process(
     app: &App,
     parts: &http::request::Parts,
     body: &[u8],
     peer: Option<Peer>,
+    routed: Result<Routed, Failure>,
 ) -> Result<(Service, String, serde_json::Value), Failure> {
-    let routed = route(parts, body)?;
+    let routed = routed?;
     let service = routed.service;
     let fail = |e: ApiError| (Some(service), e);
     let payload_hash = hex::encode(Sha256::digest(body));

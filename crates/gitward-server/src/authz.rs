@@ -59,6 +59,8 @@ struct Denial {
 pub struct Authorizer {
     cache: Mutex<HashMap<String, (u64, Arc<Compiled>)>>,
     sessions: Mutex<HashMap<String, (u64, SessionPolicies)>>,
+    /// Parsed trust policies by their text (parsing is a function of the text alone).
+    trust: Mutex<HashMap<String, Arc<PolicyDocument>>>,
 }
 
 fn parse_all(docs: Vec<AppliedPolicy>) -> Vec<(String, PolicyDocument)> {
@@ -74,6 +76,28 @@ fn parse_all(docs: Vec<AppliedPolicy>) -> Vec<(String, PolicyDocument)> {
 }
 
 impl Authorizer {
+    /// A role's trust policy, parsed once per distinct text.
+    pub fn trust_policy(
+        &self,
+        text: &str,
+    ) -> Result<Arc<PolicyDocument>, gitward_policy::PolicyError> {
+        if let Some(doc) = self
+            .trust
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(text)
+        {
+            return Ok(doc.clone());
+        }
+        let doc = Arc::new(PolicyDocument::parse_trust(text)?);
+        let mut cache = self.trust.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= SESSION_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(text.to_owned(), doc.clone());
+        Ok(doc)
+    }
+
     fn compiled(&self, app: &App, principal: &Principal) -> Result<Arc<Compiled>, AuthzError> {
         let key = principal.arn();
         let generation = app.iam.generation();

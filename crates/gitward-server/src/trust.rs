@@ -20,7 +20,7 @@ use crate::handlers::sts::{SessionRequest, assume_role_out, check_mfa, internal}
 use crate::ops::{Check, OperationRequest};
 use gitward_api::{ApiError, Service};
 use gitward_iam::{Principal, Role};
-use gitward_policy::{AwsPrincipal, Decision, PolicyDocument, PrincipalMatch, TrustDecision};
+use gitward_policy::{AwsPrincipal, Decision, PrincipalMatch, TrustDecision};
 use gitward_sts::{SessionKind, SessionSource, SessionTag};
 use serde_json::Value;
 
@@ -166,10 +166,13 @@ fn decide(
         Some((parts, peer)) => (Some(parts), peer),
         None => (None, None),
     };
-    let trust = PolicyDocument::parse_trust(&role.trust_policy).map_err(|e| {
-        tracing::error!(role = %role.arn(), error = %e, "stored trust policy does not parse");
-        ApiError::internal_for(Service::Sts)
-    })?;
+    let trust = app
+        .authorizer
+        .trust_policy(&role.trust_policy)
+        .map_err(|e| {
+            tracing::error!(role = %role.arn(), error = %e, "stored trust policy does not parse");
+            ApiError::internal_for(Service::Sts)
+        })?;
     let role_tags: Vec<(String, String)> = app
         .iam
         .role_tags(&role.account, &role.name)?

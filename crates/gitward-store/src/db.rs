@@ -1,7 +1,7 @@
 //! Opening the database and applying migrations.
 
 use crate::crypto::MasterKey;
-use rusqlite::Connection;
+use rusqlite::{Connection, Params, Row};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -20,6 +20,36 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_ssh_keys.sql")),
     (6, include_str!("../migrations/0006_mfa.sql")),
 ];
+
+/// Prepared statements kept per connection: more than the store has distinct statements, so
+/// none is ever compiled twice.
+const STATEMENT_CACHE: usize = 256;
+
+/// Statements through the connection's prepared-statement cache: the store's SQL is a fixed
+/// set of texts, so each is compiled once per connection instead of on every call.
+pub(crate) trait Cached {
+    /// [`Connection::execute`] with a cached statement.
+    fn execute_cached<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    /// [`Connection::query_row`] with a cached statement.
+    fn query_row_cached<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn execute_cached<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn query_row_cached<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
 
 /// Errors from opening or migrating the database.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +112,7 @@ impl Db {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&mut conn)?;
         Ok(Self {
             conn: Mutex::new(conn),

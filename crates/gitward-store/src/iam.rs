@@ -1,6 +1,7 @@
 //! `IamStore` for SQLite.
 
 use crate::Db;
+use crate::db::Cached as _;
 use gitward_core::{AccountId, Secret, StoreError};
 use gitward_iam::{
     AccessKey, Account, Group, IamStore, KeyStatus, LastUsed, ManagedPolicy, OwnerKind,
@@ -140,7 +141,7 @@ pub(crate) fn lc(s: &str) -> String {
 impl IamStore for Db {
     fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "INSERT INTO accounts (account_id, created_at) VALUES (?1, ?2)",
                 params![account.id.as_str(), ts(account.created)],
             )
@@ -151,7 +152,9 @@ impl IamStore for Db {
     fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
         let conn = self.conn();
         let mut st = conn
-            .prepare("SELECT account_id, created_at FROM accounts ORDER BY created_at, account_id")
+            .prepare_cached(
+                "SELECT account_id, created_at FROM accounts ORDER BY created_at, account_id",
+            )
             .map_err(backend)?;
         let rows = st.query_map([], |r| {
             Ok(Account {
@@ -164,7 +167,7 @@ impl IamStore for Db {
 
     fn get_account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
         self.conn()
-            .query_row(
+            .query_row_cached(
                 "SELECT account_id, created_at FROM accounts WHERE account_id = ?1",
                 [id.as_str()],
                 |r| {
@@ -180,7 +183,7 @@ impl IamStore for Db {
 
     fn insert_user(&self, u: &User) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "INSERT INTO users (account_id, name_lc, name, user_id, path, created_at, boundary_arn) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![u.account.as_str(), lc(&u.name), u.name, u.user_id, u.path, ts(u.created), u.boundary_arn],
             )
@@ -190,7 +193,7 @@ impl IamStore for Db {
 
     fn get_user(&self, account: &AccountId, name: &str) -> Result<Option<User>, StoreError> {
         self.conn()
-            .query_row(
+            .query_row_cached(
                 &format!("SELECT {USER_COLS} FROM users WHERE account_id = ?1 AND name_lc = ?2"),
                 params![account.as_str(), lc(name)],
                 user_row,
@@ -202,7 +205,7 @@ impl IamStore for Db {
     fn list_users(&self, account: &AccountId) -> Result<Vec<User>, StoreError> {
         let conn = self.conn();
         let mut st = conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "SELECT {USER_COLS} FROM users WHERE account_id = ?1 ORDER BY name_lc"
             ))
             .map_err(backend)?;
@@ -221,18 +224,18 @@ impl IamStore for Db {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(backend)?;
         let (a, old, new) = (account.as_str(), lc(name), lc(new_name));
-        tx.execute(
+        tx.execute_cached(
             "UPDATE users SET name = ?3, name_lc = ?4, path = ?5 WHERE account_id = ?1 AND name_lc = ?2",
             params![a, old, new_name, new, new_path],
         )
         .map_err(backend)?;
         if old != new {
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE group_members SET user_lc = ?3 WHERE account_id = ?1 AND user_lc = ?2",
                 params![a, old, new],
             )
             .map_err(backend)?;
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE access_keys SET user_lc = ?3 WHERE account_id = ?1 AND user_lc = ?2",
                 params![a, old, new],
             )
@@ -248,7 +251,7 @@ impl IamStore for Db {
             )
             .map_err(backend)?;
             for table in ["tags", "attachments", "inline_policies"] {
-                tx.execute(
+                tx.execute_cached(
                     &format!("UPDATE {table} SET owner_lc = ?3 WHERE account_id = ?1 AND kind = 'user' AND owner_lc = ?2"),
                     params![a, old, new],
                 )
@@ -273,7 +276,7 @@ impl IamStore for Db {
         boundary_arn: Option<&str>,
     ) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "UPDATE users SET boundary_arn = ?3 WHERE account_id = ?1 AND name_lc = ?2",
                 params![account.as_str(), lc(name), boundary_arn],
             )
@@ -285,12 +288,12 @@ impl IamStore for Db {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(backend)?;
         let (a, n) = (account.as_str(), lc(name));
-        tx.execute(
+        tx.execute_cached(
             "DELETE FROM tags WHERE account_id = ?1 AND kind = 'user' AND owner_lc = ?2",
             params![a, n],
         )
         .map_err(backend)?;
-        tx.execute(
+        tx.execute_cached(
             "DELETE FROM users WHERE account_id = ?1 AND name_lc = ?2",
             params![a, n],
         )
@@ -306,7 +309,7 @@ impl IamStore for Db {
     ) -> Result<Vec<Tag>, StoreError> {
         let conn = self.conn();
         let mut st = conn
-            .prepare("SELECT key, value FROM tags WHERE account_id = ?1 AND kind = ?2 AND owner_lc = ?3 ORDER BY position")
+            .prepare_cached("SELECT key, value FROM tags WHERE account_id = ?1 AND kind = ?2 AND owner_lc = ?3 ORDER BY position")
             .map_err(backend)?;
         st.query_map(params![account.as_str(), kind.as_str(), lc(owner)], |r| {
             Ok(Tag {
@@ -328,7 +331,7 @@ impl IamStore for Db {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(backend)?;
         for t in tags {
-            tx.execute(
+            tx.execute_cached(
                 "INSERT INTO tags (account_id, kind, owner_lc, key_lc, key, value, position)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(position), 0) + 1 FROM tags WHERE account_id = ?1 AND kind = ?2 AND owner_lc = ?3))
                  ON CONFLICT (account_id, kind, owner_lc, key_lc) DO UPDATE SET key = excluded.key, value = excluded.value",
@@ -349,7 +352,7 @@ impl IamStore for Db {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(backend)?;
         for k in keys {
-            tx.execute(
+            tx.execute_cached(
                 "DELETE FROM tags WHERE account_id = ?1 AND kind = ?2 AND owner_lc = ?3 AND key_lc = ?4",
                 params![account.as_str(), kind.as_str(), lc(owner), lc(k)],
             )
@@ -360,7 +363,7 @@ impl IamStore for Db {
 
     fn insert_group(&self, g: &Group) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "INSERT INTO groups (account_id, name_lc, name, group_id, path, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![g.account.as_str(), lc(&g.name), g.name, g.group_id, g.path, ts(g.created)],
             )
@@ -370,7 +373,7 @@ impl IamStore for Db {
 
     fn get_group(&self, account: &AccountId, name: &str) -> Result<Option<Group>, StoreError> {
         self.conn()
-            .query_row(
+            .query_row_cached(
                 &format!("SELECT {GROUP_COLS} FROM groups WHERE account_id = ?1 AND name_lc = ?2"),
                 params![account.as_str(), lc(name)],
                 group_row,
@@ -382,7 +385,7 @@ impl IamStore for Db {
     fn list_groups(&self, account: &AccountId) -> Result<Vec<Group>, StoreError> {
         let conn = self.conn();
         let mut st = conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "SELECT {GROUP_COLS} FROM groups WHERE account_id = ?1 ORDER BY name_lc"
             ))
             .map_err(backend)?;
@@ -393,7 +396,7 @@ impl IamStore for Db {
 
     fn delete_group(&self, account: &AccountId, name: &str) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "DELETE FROM groups WHERE account_id = ?1 AND name_lc = ?2",
                 params![account.as_str(), lc(name)],
             )
@@ -403,7 +406,7 @@ impl IamStore for Db {
 
     fn add_member(&self, account: &AccountId, group: &str, user: &str) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "INSERT OR IGNORE INTO group_members (account_id, group_lc, user_lc) VALUES (?1, ?2, ?3)",
                 params![account.as_str(), lc(group), lc(user)],
             )
@@ -418,7 +421,7 @@ impl IamStore for Db {
         user: &str,
     ) -> Result<bool, StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "DELETE FROM group_members WHERE account_id = ?1 AND group_lc = ?2 AND user_lc = ?3",
                 params![account.as_str(), lc(group), lc(user)],
             )
@@ -434,7 +437,7 @@ impl IamStore for Db {
             .collect::<Vec<_>>()
             .join(", ");
         let mut st = conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "SELECT {cols} FROM group_members m JOIN users u ON u.account_id = m.account_id AND u.name_lc = m.user_lc
                  WHERE m.account_id = ?1 AND m.group_lc = ?2 ORDER BY u.name_lc"
             ))
@@ -452,7 +455,7 @@ impl IamStore for Db {
             .collect::<Vec<_>>()
             .join(", ");
         let mut st = conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "SELECT {cols} FROM group_members m JOIN groups g ON g.account_id = m.account_id AND g.name_lc = m.group_lc
                  WHERE m.account_id = ?1 AND m.user_lc = ?2 ORDER BY g.name_lc"
             ))
@@ -464,7 +467,7 @@ impl IamStore for Db {
 
     fn insert_role(&self, r: &Role) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "INSERT INTO roles (account_id, name_lc, name, role_id, path, created_at, trust_policy, description, max_session_duration, boundary_arn) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![r.account.as_str(), lc(&r.name), r.name, r.role_id, r.path, ts(r.created), r.trust_policy, r.description, r.max_session_duration, r.boundary_arn],
             )
@@ -474,7 +477,7 @@ impl IamStore for Db {
 
     fn get_role(&self, account: &AccountId, name: &str) -> Result<Option<Role>, StoreError> {
         self.conn()
-            .query_row(
+            .query_row_cached(
                 &format!("SELECT {ROLE_COLS} FROM roles WHERE account_id = ?1 AND name_lc = ?2"),
                 params![account.as_str(), lc(name)],
                 role_row,
@@ -486,7 +489,7 @@ impl IamStore for Db {
     fn list_roles(&self, account: &AccountId) -> Result<Vec<Role>, StoreError> {
         let conn = self.conn();
         let mut st = conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "SELECT {ROLE_COLS} FROM roles WHERE account_id = ?1 ORDER BY name_lc"
             ))
             .map_err(backend)?;
@@ -497,7 +500,7 @@ impl IamStore for Db {
 
     fn update_role(&self, r: &Role) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "UPDATE roles SET trust_policy = ?3, description = ?4, max_session_duration = ?5, boundary_arn = ?6 WHERE account_id = ?1 AND name_lc = ?2",
                 params![r.account.as_str(), lc(&r.name), r.trust_policy, r.description, r.max_session_duration, r.boundary_arn],
             )
@@ -513,7 +516,7 @@ impl IamStore for Db {
         region: &str,
     ) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "UPDATE roles SET last_used_at = ?3, last_used_region = ?4 WHERE account_id = ?1 AND name_lc = ?2",
                 params![account.as_str(), lc(name), ts(at), region],
             )
@@ -525,12 +528,12 @@ impl IamStore for Db {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(backend)?;
         let (a, n) = (account.as_str(), lc(name));
-        tx.execute(
+        tx.execute_cached(
             "DELETE FROM tags WHERE account_id = ?1 AND kind = 'role' AND owner_lc = ?2",
             params![a, n],
         )
         .map_err(backend)?;
-        tx.execute(
+        tx.execute_cached(
             "DELETE FROM roles WHERE account_id = ?1 AND name_lc = ?2",
             params![a, n],
         )
@@ -544,7 +547,7 @@ impl IamStore for Db {
             .seal(secret, &key.id)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         self.conn()
-            .execute(
+            .execute_cached(
                 "INSERT INTO access_keys (access_key_id, account_id, user_lc, status, created_at, secret_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![key.id, key.account.as_str(), key.user.as_deref().map(lc), key.status.as_str(), ts(key.created), sealed],
             )
@@ -555,7 +558,7 @@ impl IamStore for Db {
     fn get_access_key(&self, id: &str) -> Result<Option<(AccessKey, Secret)>, StoreError> {
         let row = self
             .conn()
-            .query_row(
+            .query_row_cached(
                 &format!(
                     "SELECT {KEY_COLS} FROM access_keys k LEFT JOIN users u ON u.account_id = k.account_id AND u.name_lc = k.user_lc
                      WHERE k.access_key_id = ?1"
@@ -584,7 +587,7 @@ impl IamStore for Db {
     ) -> Result<Vec<AccessKey>, StoreError> {
         let conn = self.conn();
         let mut st = conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "SELECT {KEY_COLS} FROM access_keys k LEFT JOIN users u ON u.account_id = k.account_id AND u.name_lc = k.user_lc
                  WHERE k.account_id = ?1 AND k.user_lc IS ?2 ORDER BY k.created_at, k.access_key_id"
             ))
@@ -598,7 +601,7 @@ impl IamStore for Db {
 
     fn set_access_key_status(&self, id: &str, status: KeyStatus) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "UPDATE access_keys SET status = ?2 WHERE access_key_id = ?1",
                 params![id, status.as_str()],
             )
@@ -608,7 +611,7 @@ impl IamStore for Db {
 
     fn delete_access_key(&self, id: &str) -> Result<(), StoreError> {
         self.conn()
-            .execute("DELETE FROM access_keys WHERE access_key_id = ?1", [id])
+            .execute_cached("DELETE FROM access_keys WHERE access_key_id = ?1", [id])
             .map(drop)
             .map_err(backend)
     }
@@ -621,7 +624,7 @@ impl IamStore for Db {
         region: &str,
     ) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "UPDATE access_keys SET last_used_at = ?2, last_used_service = ?3, last_used_region = ?4 WHERE access_key_id = ?1",
                 params![id, ts(at), service, region],
             )
@@ -632,7 +635,7 @@ impl IamStore for Db {
     fn insert_policy(&self, p: &ManagedPolicy, first: &PolicyVersion) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(backend)?;
-        tx.execute(
+        tx.execute_cached(
             &format!("INSERT INTO policies ({POLICY_COLS}, name_lc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
             params![
                 p.arn,
@@ -649,7 +652,7 @@ impl IamStore for Db {
             ],
         )
         .map_err(backend)?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO policy_versions (arn, version_id, document, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![p.arn, first.version_id, first.document, ts(first.created)],
         )
@@ -659,7 +662,7 @@ impl IamStore for Db {
 
     fn get_policy(&self, arn: &str) -> Result<Option<ManagedPolicy>, StoreError> {
         self.conn()
-            .query_row(
+            .query_row_cached(
                 &format!("SELECT {POLICY_COLS} FROM policies WHERE arn = ?1"),
                 [arn],
                 policy_row,
@@ -671,7 +674,7 @@ impl IamStore for Db {
     fn list_policies(&self, account: &AccountId) -> Result<Vec<ManagedPolicy>, StoreError> {
         let conn = self.conn();
         let mut st = conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "SELECT {POLICY_COLS} FROM policies WHERE account_id = ?1 ORDER BY name"
             ))
             .map_err(backend)?;
@@ -682,7 +685,7 @@ impl IamStore for Db {
 
     fn delete_policy(&self, arn: &str) -> Result<(), StoreError> {
         self.conn()
-            .execute("DELETE FROM policies WHERE arn = ?1", [arn])
+            .execute_cached("DELETE FROM policies WHERE arn = ?1", [arn])
             .map(drop)
             .map_err(backend)
     }
@@ -696,12 +699,12 @@ impl IamStore for Db {
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(backend)?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO policy_versions (arn, version_id, document, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![arn, v.version_id, v.document, ts(v.created)],
         )
         .map_err(backend)?;
-        tx.execute(
+        tx.execute_cached(
             "UPDATE policies SET next_version = next_version + 1, updated_at = ?2,
              default_version = CASE WHEN ?3 THEN ?4 ELSE default_version END WHERE arn = ?1",
             params![arn, ts(at), set_default, v.version_id],
@@ -716,7 +719,7 @@ impl IamStore for Db {
         version_id: &str,
     ) -> Result<Option<PolicyVersion>, StoreError> {
         self.conn()
-            .query_row(
+            .query_row_cached(
                 "SELECT version_id, document, created_at FROM policy_versions WHERE arn = ?1 AND version_id = ?2",
                 params![arn, version_id],
                 version_row,
@@ -728,7 +731,7 @@ impl IamStore for Db {
     fn list_policy_versions(&self, arn: &str) -> Result<Vec<PolicyVersion>, StoreError> {
         let conn = self.conn();
         let mut st = conn
-            .prepare("SELECT version_id, document, created_at FROM policy_versions WHERE arn = ?1 ORDER BY CAST(SUBSTR(version_id, 2) AS INTEGER) DESC")
+            .prepare_cached("SELECT version_id, document, created_at FROM policy_versions WHERE arn = ?1 ORDER BY CAST(SUBSTR(version_id, 2) AS INTEGER) DESC")
             .map_err(backend)?;
         st.query_map([arn], version_row)
             .and_then(Iterator::collect)
@@ -742,7 +745,7 @@ impl IamStore for Db {
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "UPDATE policies SET default_version = ?2, updated_at = ?3 WHERE arn = ?1",
                 params![arn, version_id, ts(at)],
             )
@@ -752,7 +755,7 @@ impl IamStore for Db {
 
     fn delete_policy_version(&self, arn: &str, version_id: &str) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "DELETE FROM policy_versions WHERE arn = ?1 AND version_id = ?2",
                 params![arn, version_id],
             )
@@ -769,7 +772,7 @@ impl IamStore for Db {
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "INSERT OR IGNORE INTO attachments (account_id, kind, owner_lc, policy_arn, attached_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![account.as_str(), kind.as_str(), lc(owner), policy_arn, ts(at)],
             )
@@ -785,7 +788,7 @@ impl IamStore for Db {
         policy_arn: &str,
     ) -> Result<bool, StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "DELETE FROM attachments WHERE account_id = ?1 AND kind = ?2 AND owner_lc = ?3 AND policy_arn = ?4",
                 params![account.as_str(), kind.as_str(), lc(owner), policy_arn],
             )
@@ -801,7 +804,7 @@ impl IamStore for Db {
     ) -> Result<Vec<String>, StoreError> {
         let conn = self.conn();
         let mut st = conn
-            .prepare(
+            .prepare_cached(
                 "SELECT policy_arn FROM attachments WHERE account_id = ?1 AND kind = ?2 AND owner_lc = ?3 ORDER BY attached_at, policy_arn",
             )
             .map_err(backend)?;
@@ -819,7 +822,7 @@ impl IamStore for Db {
     ) -> Result<Vec<(OwnerKind, String)>, StoreError> {
         let conn = self.conn();
         let mut st = conn
-            .prepare(
+            .prepare_cached(
                 "SELECT a.kind, COALESCE(u.name, g.name, r.name) FROM attachments a
                  LEFT JOIN users u ON a.kind = 'user' AND u.account_id = a.account_id AND u.name_lc = a.owner_lc
                  LEFT JOIN groups g ON a.kind = 'group' AND g.account_id = a.account_id AND g.name_lc = a.owner_lc
@@ -849,7 +852,7 @@ impl IamStore for Db {
 
     fn attachment_count(&self, account: &AccountId, policy_arn: &str) -> Result<u32, StoreError> {
         self.conn()
-            .query_row(
+            .query_row_cached(
                 "SELECT COUNT(*) FROM attachments WHERE account_id = ?1 AND policy_arn = ?2",
                 params![account.as_str(), policy_arn],
                 |r| r.get(0),
@@ -866,7 +869,7 @@ impl IamStore for Db {
         document: &str,
     ) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "INSERT INTO inline_policies (account_id, kind, owner_lc, name, document) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (account_id, kind, owner_lc, name) DO UPDATE SET document = excluded.document",
                 params![account.as_str(), kind.as_str(), lc(owner), name, document],
@@ -883,7 +886,7 @@ impl IamStore for Db {
         name: &str,
     ) -> Result<Option<String>, StoreError> {
         self.conn()
-            .query_row(
+            .query_row_cached(
                 "SELECT document FROM inline_policies WHERE account_id = ?1 AND kind = ?2 AND owner_lc = ?3 AND name = ?4",
                 params![account.as_str(), kind.as_str(), lc(owner), name],
                 |r| r.get(0),
@@ -900,7 +903,7 @@ impl IamStore for Db {
         name: &str,
     ) -> Result<bool, StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "DELETE FROM inline_policies WHERE account_id = ?1 AND kind = ?2 AND owner_lc = ?3 AND name = ?4",
                 params![account.as_str(), kind.as_str(), lc(owner), name],
             )
@@ -916,7 +919,7 @@ impl IamStore for Db {
     ) -> Result<Vec<(String, String)>, StoreError> {
         let conn = self.conn();
         let mut st = conn
-            .prepare("SELECT name, document FROM inline_policies WHERE account_id = ?1 AND kind = ?2 AND owner_lc = ?3 ORDER BY name")
+            .prepare_cached("SELECT name, document FROM inline_policies WHERE account_id = ?1 AND kind = ?2 AND owner_lc = ?3 ORDER BY name")
             .map_err(backend)?;
         st.query_map(params![account.as_str(), kind.as_str(), lc(owner)], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -932,7 +935,7 @@ impl IamStore for Db {
     ) -> Result<(), StoreError> {
         let hash = self.key.keyed_hash(SERVICE_PASSWORD, password);
         self.conn()
-            .execute(
+            .execute_cached(
                 "INSERT INTO service_credentials (credential_id, account_id, user_lc, service_name, service_user_name, status, created_at, password_hash)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![c.id, c.account.as_str(), lc(&c.user), c.service_name, c.service_user_name, c.status.as_str(), ts(c.created), hash.as_slice()],
@@ -948,7 +951,7 @@ impl IamStore for Db {
     ) -> Result<Vec<ServiceCredential>, StoreError> {
         let conn = self.conn();
         let mut st = conn
-            .prepare(
+            .prepare_cached(
                 "SELECT c.credential_id, c.account_id, u.name, c.service_name, c.service_user_name, c.status, c.created_at
                  FROM service_credentials c JOIN users u ON u.account_id = c.account_id AND u.name_lc = c.user_lc
                  WHERE c.account_id = ?1 AND c.user_lc = ?2 ORDER BY c.created_at, c.credential_id",
@@ -972,7 +975,7 @@ impl IamStore for Db {
 
     fn set_service_credential_status(&self, id: &str, status: KeyStatus) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "UPDATE service_credentials SET status = ?2 WHERE credential_id = ?1",
                 params![id, status.as_str()],
             )
@@ -983,7 +986,7 @@ impl IamStore for Db {
     fn reset_service_credential(&self, id: &str, password: &Secret) -> Result<(), StoreError> {
         let hash = self.key.keyed_hash(SERVICE_PASSWORD, password);
         self.conn()
-            .execute(
+            .execute_cached(
                 "UPDATE service_credentials SET password_hash = ?2 WHERE credential_id = ?1",
                 params![id, hash.as_slice()],
             )
@@ -993,7 +996,7 @@ impl IamStore for Db {
 
     fn delete_service_credential(&self, id: &str) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .execute_cached(
                 "DELETE FROM service_credentials WHERE credential_id = ?1",
                 [id],
             )
@@ -1009,7 +1012,7 @@ impl IamStore for Db {
         use subtle::ConstantTimeEq;
         let stored: Option<Vec<u8>> = self
             .conn()
-            .query_row(
+            .query_row_cached(
                 "SELECT password_hash FROM service_credentials WHERE credential_id = ?1",
                 [id],
                 |r| r.get(0),

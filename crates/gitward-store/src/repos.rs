@@ -1,6 +1,7 @@
 //! `RepoStore` for SQLite: tables `repositories` and `repository_tags` (migration 0002).
 
 use crate::Db;
+use crate::db::Cached as _;
 use gitward_core::{AccountId, StoreError};
 use gitward_git::{Inserted, RepoRecord, RepoStore, RepoUpdate, Tags, TagsPut};
 use rusqlite::types::Type;
@@ -55,7 +56,7 @@ impl RepoStore for Db {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(store_err)?;
         let count: i64 = tx
-            .query_row(
+            .query_row_cached(
                 "SELECT COUNT(*) FROM repositories WHERE account_id = ?1 AND region = ?2",
                 params![rec.account.as_str(), rec.region],
                 |r| r.get(0),
@@ -64,7 +65,7 @@ impl RepoStore for Db {
         if usize::try_from(count).unwrap_or(usize::MAX) >= max_per_scope {
             return Ok(Inserted::LimitReached);
         }
-        tx.execute(
+        tx.execute_cached(
             &format!(
                 "INSERT INTO repositories ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
             ),
@@ -82,7 +83,7 @@ impl RepoStore for Db {
         )
         .map_err(store_err)?;
         for (k, v) in tags {
-            tx.execute(
+            tx.execute_cached(
                 "INSERT INTO repository_tags (repository_id, key, value) VALUES (?1, ?2, ?3)",
                 params![rec.id, k, v],
             )
@@ -99,7 +100,7 @@ impl RepoStore for Db {
         name: &str,
     ) -> Result<Option<RepoRecord>, StoreError> {
         self.conn()
-            .query_row(
+            .query_row_cached(
                 &format!(
                     "SELECT {COLS} FROM repositories \
                      WHERE account_id = ?1 AND region = ?2 AND name = ?3"
@@ -118,7 +119,7 @@ impl RepoStore for Db {
     ) -> Result<Vec<RepoRecord>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "SELECT {COLS} FROM repositories WHERE account_id = ?1 AND region = ?2"
             ))
             .map_err(store_err)?;
@@ -133,13 +134,13 @@ impl RepoStore for Db {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(store_err)?;
         // Tags go explicitly too, so this holds even with foreign_keys off.
-        tx.execute(
+        tx.execute_cached(
             "DELETE FROM repository_tags WHERE repository_id = ?1",
             params![id],
         )
         .map_err(store_err)?;
         let n = tx
-            .execute(
+            .execute_cached(
                 "DELETE FROM repositories WHERE repository_id = ?1",
                 params![id],
             )
@@ -157,21 +158,21 @@ impl RepoStore for Db {
         let now = now.unix_timestamp();
         let conn = self.conn();
         let n = match update {
-            RepoUpdate::Rename(name) => conn.execute(
+            RepoUpdate::Rename(name) => conn.execute_cached(
                 "UPDATE repositories SET name = ?2, modified_at = ?3 WHERE repository_id = ?1",
                 params![id, name, now],
             ),
-            RepoUpdate::Description(d) => conn.execute(
+            RepoUpdate::Description(d) => conn.execute_cached(
                 "UPDATE repositories SET description = ?2, modified_at = ?3 \
                  WHERE repository_id = ?1",
                 params![id, d, now],
             ),
-            RepoUpdate::DefaultBranch(b) => conn.execute(
+            RepoUpdate::DefaultBranch(b) => conn.execute_cached(
                 "UPDATE repositories SET default_branch = ?2, modified_at = ?3 \
                  WHERE repository_id = ?1",
                 params![id, b, now],
             ),
-            RepoUpdate::Touch => conn.execute(
+            RepoUpdate::Touch => conn.execute_cached(
                 "UPDATE repositories SET modified_at = ?2 WHERE repository_id = ?1",
                 params![id, now],
             ),
@@ -183,7 +184,7 @@ impl RepoStore for Db {
     fn claim_default_branch(&self, id: &str, branch: &str) -> Result<bool, StoreError> {
         let n = self
             .conn()
-            .execute(
+            .execute_cached(
                 "UPDATE repositories SET default_branch = ?2 \
                  WHERE repository_id = ?1 AND default_branch IS NULL",
                 params![id, branch],
@@ -195,7 +196,7 @@ impl RepoStore for Db {
     fn tags(&self, id: &str) -> Result<Tags, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare("SELECT key, value FROM repository_tags WHERE repository_id = ?1")
+            .prepare_cached("SELECT key, value FROM repository_tags WHERE repository_id = ?1")
             .map_err(store_err)?;
         let rows = stmt
             .query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -209,7 +210,7 @@ impl RepoStore for Db {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(store_err)?;
         for (k, v) in tags {
-            tx.execute(
+            tx.execute_cached(
                 "INSERT INTO repository_tags (repository_id, key, value) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (repository_id, key) DO UPDATE SET value = excluded.value",
                 params![id, k, v],
@@ -217,7 +218,7 @@ impl RepoStore for Db {
             .map_err(store_err)?;
         }
         let count: i64 = tx
-            .query_row(
+            .query_row_cached(
                 "SELECT COUNT(*) FROM repository_tags WHERE repository_id = ?1",
                 params![id],
                 |r| r.get(0),
@@ -235,7 +236,7 @@ impl RepoStore for Db {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(store_err)?;
         for k in keys {
-            tx.execute(
+            tx.execute_cached(
                 "DELETE FROM repository_tags WHERE repository_id = ?1 AND key = ?2",
                 params![id, k],
             )

@@ -20,7 +20,8 @@
 
 use crate::claims::SessionTag;
 use crate::names::{ValidationError, violation};
-use std::io::Write as _;
+use flate2::{Compress, Compression, FlushCompress, Status};
+use std::cell::RefCell;
 
 /// The compressed-size budget that 100 % stands for.
 pub const PACKED_POLICY_BUDGET_BYTES: usize = 2048;
@@ -163,6 +164,30 @@ fn canonical(
     out
 }
 
+thread_local! {
+    // A level-9 deflate state is a few hundred kilobytes: kept per thread and reset, not
+    // made per call. A reset state compresses exactly as a fresh one.
+    static PACKER: RefCell<Compress> = RefCell::new(Compress::new(Compression::best(), false));
+}
+
+/// The length of the raw deflate of `text` at level 9.
+fn deflated_len(text: &[u8]) -> Option<usize> {
+    PACKER.with(|cell| {
+        let mut c = cell.borrow_mut();
+        c.reset();
+        let mut out = Vec::with_capacity(text.len() + 64);
+        loop {
+            let consumed = usize::try_from(c.total_in()).ok()?;
+            out.reserve(text.len() / 2 + 64);
+            match c.compress_vec(&text[consumed..], &mut out, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) => return Some(out.len()),
+                Ok(Status::Ok | Status::BufError) => {}
+                Err(_) => return None,
+            }
+        }
+    })
+}
+
 /// The packed size of session policies, managed policy ARNs, session tags and transitive
 /// tag keys, as a percentage of [`PACKED_POLICY_BUDGET_BYTES`] (see the module docs).
 pub fn packed_policy_size_percent(
@@ -175,13 +200,8 @@ pub fn packed_policy_size_percent(
     if text.is_empty() {
         return 0;
     }
-    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    // Writing to a Vec cannot fail; on the impossible error count the text uncompressed.
-    let compressed = enc
-        .write_all(&text)
-        .and_then(|()| enc.finish())
-        .map(|v| v.len())
-        .unwrap_or(text.len());
+    // Compressing into memory cannot fail; on the impossible error count the text uncompressed.
+    let compressed = deflated_len(&text).unwrap_or(text.len());
     let pct = (compressed * 100).div_ceil(PACKED_POLICY_BUDGET_BYTES);
     u32::try_from(pct).unwrap_or(u32::MAX)
 }
@@ -259,6 +279,19 @@ mod tests {
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["codecommit:GitPull","codecommit:GitPush"],"Resource":[{}]}}]}}"#,
             resources.join(",")
         )
+    }
+
+    #[test]
+    fn the_reused_state_measures_as_a_fresh_encoder() {
+        use std::io::Write as _;
+        let full = full_size_policy();
+        for text in [TYPICAL.as_bytes(), full.as_bytes(), b"x"] {
+            let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), Compression::best());
+            enc.write_all(text).expect("write");
+            let fresh = enc.finish().expect("finish").len();
+            assert_eq!(deflated_len(text), Some(fresh));
+            assert_eq!(deflated_len(text), Some(fresh), "again, after a reset");
+        }
     }
 
     #[test]

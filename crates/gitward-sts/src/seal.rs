@@ -25,8 +25,9 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 use gitward_core::{AccountId, IdPrefix, Secret, mint_access_key_id};
-use std::io::{Read as _, Write as _};
+use std::cell::RefCell;
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -193,12 +194,14 @@ pub fn seal(
     let secret_len = u8::try_from(secret.len()).map_err(|_| SealError::BadSecret)?;
 
     let json = serde_json::to_vec(claims).map_err(|_| SealError::Encrypt)?;
-    let mut plain = Vec::with_capacity(1 + secret.len() + json.len() / 2);
+    let mut plain = Vec::with_capacity(1 + secret.len() + json.len() / 2 + 64);
     plain.push(secret_len);
     plain.extend_from_slice(secret);
-    let mut enc = flate2::write::DeflateEncoder::new(plain, flate2::Compression::default());
-    enc.write_all(&json).map_err(|_| SealError::Encrypt)?;
-    let mut plain = enc.finish().map_err(|_| SealError::Encrypt)?;
+    if json.len() <= STORED_MAX {
+        stored_block(&json, &mut plain);
+    } else {
+        deflate_into(&json, &mut plain).map_err(|()| SealError::Encrypt)?;
+    }
 
     let key = &keyring.current;
     let mut out = header(key.id, akid);
@@ -275,14 +278,7 @@ fn parse_payload(plain: &[u8], access_key_id: &str) -> Result<SessionClaims, Tok
         return Err(TokenError::Malformed);
     }
     let secret = std::str::from_utf8(&rest[..m]).map_err(|_| TokenError::Malformed)?;
-    let mut json = Vec::new();
-    flate2::read::DeflateDecoder::new(&rest[m..])
-        .take(MAX_CLAIMS_JSON + 1)
-        .read_to_end(&mut json)
-        .map_err(|_| TokenError::Malformed)?;
-    if json.len() as u64 > MAX_CLAIMS_JSON {
-        return Err(TokenError::Malformed);
-    }
+    let json = inflate(&rest[m..])?;
     let mut claims: SessionClaims =
         serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
     if claims.v != CLAIMS_VERSION {
@@ -298,6 +294,79 @@ fn parse_payload(plain: &[u8], access_key_id: &str) -> Result<SessionClaims, Tok
     }
     claims.secret_access_key = Secret::new(secret);
     Ok(claims)
+}
+
+thread_local! {
+    // A deflate state is a few hundred kilobytes; making one per token cost more than the
+    // rest of sealing together, so each thread keeps one and resets it between tokens.
+    static DEFLATE: RefCell<Compress> = RefCell::new(Compress::new(Compression::default(), false));
+    static INFLATE: RefCell<Decompress> = RefCell::new(Decompress::new(false));
+}
+
+/// Claims whose JSON is at most this long are written as one deflate *stored* block rather
+/// than compressed: still raw deflate, so every version opens them alike, but with no
+/// compressor to reset (most of the cost of sealing a small session) for ~100 more bytes.
+/// Larger claims (session policies, many tags) are compressed to stay under the size bound.
+const STORED_MAX: usize = 640;
+
+/// Appends `input` (at most 65,535 bytes) as one final deflate stored block (RFC 1951 §3.2.4).
+fn stored_block(input: &[u8], out: &mut Vec<u8>) {
+    let len = u16::try_from(input.len()).unwrap_or(u16::MAX);
+    out.push(0x01); // BFINAL = 1, BTYPE = 00 (stored), then padding to the byte boundary
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&(!len).to_le_bytes());
+    out.extend_from_slice(&input[..usize::from(len)]);
+}
+
+/// Appends the raw deflate of `input` to `out`.
+fn deflate_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), ()> {
+    DEFLATE.with(|cell| {
+        let mut c = cell.borrow_mut();
+        c.reset();
+        loop {
+            let consumed = usize::try_from(c.total_in()).map_err(|_| ())?;
+            out.reserve(input.len() / 2 + 64);
+            match c.compress_vec(&input[consumed..], out, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) => return Ok(()),
+                Ok(Status::Ok | Status::BufError) => {}
+                Err(_) => return Err(()),
+            }
+        }
+    })
+}
+
+/// The raw inflate of `input`, refused when it is corrupt, truncated, or would pass
+/// [`MAX_CLAIMS_JSON`] bytes.
+fn inflate(input: &[u8]) -> Result<Vec<u8>, TokenError> {
+    INFLATE.with(|cell| {
+        let mut d = cell.borrow_mut();
+        d.reset(false);
+        let mut out = Vec::with_capacity(input.len() * 4 + 64);
+        loop {
+            if out.len() as u64 > MAX_CLAIMS_JSON {
+                return Err(TokenError::Malformed);
+            }
+            if out.len() == out.capacity() {
+                out.reserve(out.len());
+            }
+            let (before_in, before_out) = (d.total_in(), d.total_out());
+            let consumed = usize::try_from(before_in).map_err(|_| TokenError::Malformed)?;
+            let status = d
+                .decompress_vec(&input[consumed..], &mut out, FlushDecompress::Finish)
+                .map_err(|_| TokenError::Malformed)?;
+            if status == Status::StreamEnd {
+                break;
+            }
+            if d.total_in() == before_in && d.total_out() == before_out {
+                // No progress with room to write: the stream is truncated.
+                return Err(TokenError::Malformed);
+            }
+        }
+        if out.len() as u64 > MAX_CLAIMS_JSON {
+            return Err(TokenError::Malformed);
+        }
+        Ok(out)
+    })
 }
 
 /// [`open`], then refuses a session that has expired at `now`.

@@ -264,6 +264,16 @@ impl Writer<'_> {
 /// Escapes text content. `\r` is written as a character reference so XML parsers keep it;
 /// characters XML 1.0 cannot carry at all (most C0 controls, U+FFFE, U+FFFF) become U+FFFD.
 pub(crate) fn escape_into(out: &mut String, s: &str) {
+    // Most text (ids, ARNs, tokens) needs no escaping: copy it whole. Every character
+    // handled below is ASCII below U+0020, `&`, `<`, `>`, or starts with byte 0xEF (U+FFFE,
+    // U+FFFF), so text without those bytes is written unchanged.
+    if !s
+        .bytes()
+        .any(|b| b < b' ' || matches!(b, b'&' | b'<' | b'>' | 0xEF))
+    {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),

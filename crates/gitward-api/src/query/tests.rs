@@ -147,6 +147,29 @@ fn text_is_escaped() {
 }
 
 #[test]
+fn plain_text_is_copied_and_every_escape_still_applies() {
+    let esc = |s: &str| {
+        let mut out = String::new();
+        super::encode::escape_into(&mut out, s);
+        out
+    };
+    let token = "FwoGZXIvYXdzEJr//////////wEaDH+/=é€𝄞";
+    assert_eq!(esc(token), token);
+    assert_eq!(
+        esc("a\u{FFFE}b\u{FFFF}c\u{FFFD}"),
+        "a\u{FFFD}b\u{FFFD}c\u{FFFD}"
+    );
+    assert_eq!(
+        esc("\u{EFFF}"),
+        "\u{EFFF}",
+        "other characters starting with 0xEF are kept"
+    );
+    assert_eq!(esc("t\tn\nr\r"), "t\tn\nr&#xD;");
+    assert_eq!(esc("<&>"), "&lt;&amp;&gt;");
+    assert_eq!(esc("\u{0}\u{1f}"), "\u{FFFD}\u{FFFD}");
+}
+
+#[test]
 fn epoch_numbers_become_iso_timestamps() {
     let xml = iam(
         "GetUser",

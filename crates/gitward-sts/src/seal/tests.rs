@@ -251,3 +251,116 @@ proptest::proptest! {
         proptest::prop_assert!(open(&STANDARD.encode(&raw), AKID, &ring()).is_err());
     }
 }
+
+/// A token sealed around `payload_json` exactly as before the deflate state was reused (a
+/// fresh `DeflateEncoder` per token), or with the payload given raw as `deflated`.
+fn seal_raw(secret: &str, deflated: &[u8]) -> String {
+    let r = ring();
+    let mut plain = vec![u8::try_from(secret.len()).expect("short")];
+    plain.extend_from_slice(secret.as_bytes());
+    plain.extend_from_slice(deflated);
+    let mut out = header(r.current.id, AKID);
+    let ct = Aes256Gcm::new((&r.current.key).into())
+        .encrypt(
+            Nonce::from_slice(&[5; 12]),
+            Payload {
+                msg: &plain,
+                aad: &out,
+            },
+        )
+        .expect("encrypt");
+    out.extend_from_slice(&[5; 12]);
+    out.extend_from_slice(&ct);
+    STANDARD.encode(&out)
+}
+
+fn old_deflate(json: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(json).expect("write");
+    enc.finish().expect("finish")
+}
+
+#[test]
+fn tokens_sealed_with_a_fresh_encoder_still_open() {
+    let c = role_claims();
+    let json = serde_json::to_vec(&c).expect("json");
+    let t = seal_raw(c.secret_access_key.expose(), &old_deflate(&json));
+    assert_eq!(open(&t, AKID, &ring()).expect("open"), c);
+    // and the reused state gives a stream the old decoder reads back
+    let mut fresh = Vec::new();
+    deflate_into(&json, &mut fresh).expect("deflate");
+    let mut back = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::DeflateDecoder::new(fresh.as_slice()),
+        &mut back,
+    )
+    .expect("inflate");
+    assert_eq!(back, json);
+}
+
+#[test]
+fn reused_states_give_the_same_answers_token_after_token() {
+    let c = role_claims();
+    let first = seal(&c, &ring(), [1; 12]).expect("seal");
+    for _ in 0..3 {
+        assert_eq!(seal(&c, &ring(), [1; 12]).expect("seal"), first);
+        assert_eq!(open(&first, AKID, &ring()).expect("open"), c);
+    }
+    // A failed open in between leaves the states usable.
+    let secret = c.secret_access_key.expose().to_owned();
+    let json = serde_json::to_vec(&c).expect("json");
+    let whole = old_deflate(&json);
+    let truncated = seal_raw(&secret, &whole[..whole.len() / 2]);
+    assert_eq!(open(&truncated, AKID, &ring()), Err(TokenError::Malformed));
+    assert_eq!(open(&first, AKID, &ring()).expect("open"), c);
+}
+
+#[test]
+fn payloads_inflating_past_the_bound_are_malformed() {
+    let bomb = old_deflate(&vec![
+        b' ';
+        usize::try_from(MAX_CLAIMS_JSON).expect("fits") + 1
+    ]);
+    assert!(bomb.len() < 2048, "{}", bomb.len());
+    let t = seal_raw("secret", &bomb);
+    assert_eq!(open(&t, AKID, &ring()), Err(TokenError::Malformed));
+    let not_deflate = seal_raw("secret", &[0xff; 40]);
+    assert_eq!(
+        open(&not_deflate, AKID, &ring()),
+        Err(TokenError::Malformed)
+    );
+}
+
+#[test]
+fn small_claims_are_stored_and_large_ones_compressed() {
+    use crate::claims::tests::role_claims;
+    let mut small = role_claims();
+    small.policy = None;
+    small.policy_arns.clear();
+    small.tags.clear();
+    let json = serde_json::to_vec(&small).expect("json");
+    assert!(json.len() <= STORED_MAX, "{}", json.len());
+    let t = seal(&small, &ring(), [4; 12]).expect("seal");
+    assert_eq!(open(&t, AKID, &ring()).expect("open"), small);
+    // The stored block is what an ordinary raw-deflate decoder reads back.
+    let mut block = Vec::new();
+    stored_block(&json, &mut block);
+    let mut back = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::DeflateDecoder::new(block.as_slice()),
+        &mut back,
+    )
+    .expect("inflate");
+    assert_eq!(back, json);
+    assert!(
+        t.len() < 1024,
+        "a plain session's token stays small: {}",
+        t.len()
+    );
+
+    let big = role_claims();
+    assert!(serde_json::to_vec(&big).expect("json").len() > STORED_MAX);
+    let t = seal(&big, &ring(), [4; 12]).expect("seal");
+    assert_eq!(open(&t, AKID, &ring()).expect("open"), big);
+}
