@@ -371,6 +371,29 @@ def test_repeated_ssh_failures_are_throttled_without_blocking_others(server, ssh
     print(f"50 failed SSH sign-ins took {took:.1f}s")
 
 
+def test_an_agent_offering_several_keys_is_one_failure(new_server, tmp_path):
+    # ssh offers every identity it has before the right one; that is one failed sign-in for
+    # the throttle, not one per key, or a user with a full agent would lock themself out.
+    srv = new_server(name="agent")
+    creds = srv.init()
+    srv.extra_args = ["--auth-max-failures", "3"]
+    srv.start()
+    root = srv.principal(creds)
+    name = uniq("agent")
+    root.iam.create_user(UserName=name)
+    home = tmp_path / "home"
+    home.mkdir()
+    pub = keygen(home / "id")
+    key_id = root.iam.upload_ssh_public_key(UserName=name, SSHPublicKeyBody=pub.read_text())["SSHPublicKey"][
+        "SSHPublicKeyId"]
+    client = SshClient(srv, home, home / "id", key_id)
+    others = [str(keygen(home / f"other{i}").with_suffix("")) for i in range(3)]
+    offered = [a for o in others for a in ("-i", o)]
+    for _ in range(2):
+        p = client.run(*offered, "gitward")
+        assert p.returncode == 0 and GREETING in p.stdout, p.stderr
+
+
 def test_host_key_persists_and_ssh_can_be_switched_off(new_server, tmp_path):
     srv = new_server()
     creds = srv.init()

@@ -30,7 +30,7 @@ use russh::server::{
     Auth, ChannelOpenHandle, Config, Handler, Msg, PublicKeyOffer, Session, VerifiedPublicKey,
 };
 use russh::{Channel, ChannelId, ChannelMsg, MethodKind, MethodSet};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Stdio;
@@ -118,6 +118,7 @@ pub async fn serve(
             caller: None,
             key_id: String::new(),
             channels: HashMap::new(),
+            counted: HashSet::new(),
         };
         let config = config.clone();
         tokio::spawn(async move {
@@ -150,6 +151,10 @@ struct Connection {
     caller: Option<Caller>,
     /// The key id that signed in (for the log).
     key_id: String,
+    /// Key ids whose refusal this connection already counted towards the throttle: an
+    /// ssh-agent offering several keys is one failed sign-in, not one per key (a connection
+    /// gets at most `max_auth_attempts` tries anyway).
+    counted: HashSet<String>,
     channels: HashMap<ChannelId, Pending>,
 }
 
@@ -188,10 +193,12 @@ impl Connection {
                 Auth::Accept
             }
             Ok(Ok(None)) => {
-                let delay = throttle.failure(user, addr, now);
                 tracing::info!(key_id = %printable(user), peer = %self.addr,
                     "SSH sign-in refused: unknown or inactive key, or not this key id's key");
-                tokio::time::sleep(delay).await;
+                if self.counted.insert(user.to_owned()) {
+                    let delay = throttle.failure(user, addr, now);
+                    tokio::time::sleep(delay).await;
+                }
                 Auth::reject()
             }
             Ok(Err(e)) => {
