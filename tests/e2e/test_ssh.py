@@ -392,6 +392,15 @@ def test_an_agent_offering_several_keys_is_one_failure(new_server, tmp_path):
     for _ in range(2):
         p = client.run(*offered, "gitward")
         assert p.returncode == 0 and GREETING in p.stdout, p.stderr
+    # Each connection's refused offers are one audited sign-in refusal for that key id.
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [json.loads(x) for f in (srv.data_dir / "audit").glob("*.jsonl") for x in f.read_text().splitlines()]
+        refused = [e for e in lines if e["event"] == "authentication" and e["action"] == "ssh"]
+        if len(refused) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert [e["principal"] for e in refused] == [key_id, key_id], refused
 
 
 def test_host_key_persists_and_ssh_can_be_switched_off(new_server, tmp_path):

@@ -33,6 +33,8 @@ pub struct App {
     pub sessions: crate::sessions::Sessions,
     /// Failed Git sign-ins, for slowing down and locking out guessing.
     pub auth_throttle: crate::throttle::AuthThrottle,
+    /// Where authorization decisions and refused sign-ins are recorded.
+    pub audit: crate::audit::AuditLog,
 }
 
 impl App {
@@ -61,6 +63,7 @@ impl App {
             region: "us-east-1".into(),
             authorizer: Authorizer::default(),
             auth_throttle: crate::throttle::AuthThrottle::default(),
+            audit: crate::audit::AuditLog::default(),
             sessions: crate::sessions::Sessions::for_tests(),
         }
     }
@@ -169,7 +172,19 @@ fn process(
     let service = routed.service;
     let fail = |e: ApiError| (Some(service), e);
     let payload_hash = hex::encode(Sha256::digest(body));
-    let caller = authn::authenticate(app, parts, &payload_hash, service).map_err(fail)?;
+    let caller = match authn::authenticate(app, parts, &payload_hash, service) {
+        Ok(caller) => caller,
+        Err(e) => {
+            app.audit.record(&crate::audit::AuditEvent::sign_in_refused(
+                app.clock.now(),
+                &offered_key_id(parts).unwrap_or_default(),
+                "sigv4",
+                e.code.clone(),
+                peer.map(|p| p.addr.ip()),
+            ));
+            return Err(fail(e));
+        }
+    };
     session_limits(&caller, service, &routed.operation).map_err(fail)?;
     let input = decode(&routed, body).map_err(fail)?;
     let request = ops::OperationRequest {
@@ -188,6 +203,29 @@ fn process(
     }
     let output = handlers::dispatch(app, &request).map_err(fail)?;
     Ok((service, routed.operation, output))
+}
+
+/// The access key id a refused request offered (`Credential=AKID/…` in the Authorization
+/// header or `X-Amz-Credential` in the query), for the audit log; never the secret.
+fn offered_key_id(parts: &http::request::Parts) -> Option<String> {
+    let from_header = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once("Credential=").map(|(_, rest)| rest.to_owned()));
+    let from_query = || {
+        form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+            .find(|(k, _)| k == "X-Amz-Credential")
+            .map(|(_, v)| v.into_owned())
+    };
+    let credential = from_header.or_else(from_query)?;
+    let id: String = credential
+        .split(['/', ',', ' '])
+        .next()?
+        .chars()
+        .take(128)
+        .collect();
+    (!id.is_empty()).then_some(id)
 }
 
 /// What temporary credentials may not do at all, whatever the policies say (FACTS §3.1):

@@ -4,6 +4,7 @@
 //! soon as anything in IAM changes (the IAM service's generation counter moves).
 
 use crate::api::App;
+use crate::audit::AuditEvent;
 use crate::authn::Caller;
 use crate::listener::Peer;
 use crate::ops::Check;
@@ -256,12 +257,29 @@ impl Authorizer {
             && account != caller.principal.account().as_str()
             && account != "aws"
         {
+            let why = " because no resource-based policy allows the action";
+            app.audit.record(&AuditEvent::refused(
+                app.clock.now(),
+                &caller.arn(),
+                &check.action,
+                &check.resource,
+                why.trim_start().to_owned(),
+                peer.map(|p| p.addr.ip()),
+            ));
             return Ok(Some(Denial {
-                message: deny(" because no resource-based policy allows the action".to_owned()),
+                message: deny(why.to_owned()),
                 evaluated: None,
             }));
         }
         let (decision, ctx) = self.decide(app, caller, check, parts, peer)?;
+        app.audit.record(&AuditEvent::authorization(
+            app.clock.now(),
+            &caller.arn(),
+            &check.action,
+            &check.resource,
+            &decision,
+            peer.map(|p| p.addr.ip()),
+        ));
         if let Decision::Allow { .. } = decision {
             return Ok(None);
         }

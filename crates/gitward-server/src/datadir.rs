@@ -8,6 +8,7 @@
 //! DATA/run/endpoint            URL of the running server
 //! DATA/run/ssh-endpoint        HOST:PORT of the running SSH listener
 //! DATA/keys/ssh_host_ed25519_key  the SSH host key (0600)
+//! DATA/audit/YYYY-MM-DD.jsonl  the audit log: authorization decisions, refused sign-ins (0600)
 //! DATA/root-credentials.json   root key of the account `serve` created on an empty dir (0600)
 //! ```
 
@@ -67,6 +68,11 @@ impl DataDir {
     /// `DATA/run/ssh-endpoint`: `HOST:PORT` of the running SSH listener.
     pub fn ssh_endpoint_file(&self) -> PathBuf {
         self.root.join("run").join("ssh-endpoint")
+    }
+
+    /// `DATA/audit/`: the audit log, a JSON-lines file per UTC day.
+    pub fn audit_dir(&self) -> PathBuf {
+        self.root.join("audit")
     }
 
     /// `DATA/keys/ssh_host_ed25519_key`: the SSH host key (OpenSSH format, 0600).

@@ -1,6 +1,7 @@
 //! The `gitward` command: parse arguments, then hand over to the library code in this crate.
 
 mod api;
+mod audit;
 mod authn;
 mod authz;
 mod cli;

@@ -100,6 +100,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             window: std::time::Duration::from_secs(args.auth_lockout_seconds),
             lockout: std::time::Duration::from_secs(args.auth_lockout_seconds),
         }),
+        audit: crate::audit::AuditLog::open(&dir.audit_dir()).context("starting the audit log")?,
     });
     std::fs::write(dir.endpoint_file(), format!("{endpoint}\n"))
         .context("writing DATA/run/endpoint")?;

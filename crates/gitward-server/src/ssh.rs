@@ -14,6 +14,7 @@
 //! Refusals go to the client's stderr with the same text as over HTTP.
 
 use crate::api::App;
+use crate::audit::AuditEvent;
 use crate::authn::Caller;
 use crate::git_access::{self, GitRefusal};
 use crate::git_process::{Mode, collect_stderr, finish, git_command, safe_protocol};
@@ -174,6 +175,13 @@ impl Connection {
         if let Err(wait) = throttle.check(user, addr, now) {
             tracing::info!(key_id = %printable(user), peer = %self.addr, retry_in_s = wait,
                 "SSH sign-in refused: too many failed sign-ins");
+            self.app.audit.record(&AuditEvent::sign_in_refused(
+                now,
+                user,
+                "ssh",
+                format!("locked out for {wait} s after repeated failures"),
+                addr,
+            ));
             return Auth::reject();
         }
         let Ok(blob) = key.to_bytes() else {
@@ -196,6 +204,13 @@ impl Connection {
                 tracing::info!(key_id = %printable(user), peer = %self.addr,
                     "SSH sign-in refused: unknown or inactive key, or not this key id's key");
                 if self.counted.insert(user.to_owned()) {
+                    self.app.audit.record(&AuditEvent::sign_in_refused(
+                        now,
+                        user,
+                        "ssh",
+                        "unknown or inactive key, or not this key id's key".to_owned(),
+                        addr,
+                    ));
                     let delay = throttle.failure(user, addr, now);
                     tokio::time::sleep(delay).await;
                 }

@@ -193,6 +193,23 @@ fn decide(
         actions.push("SetSourceIdentity");
     }
     let fail = |e: crate::authz::AuthzError| e.into_api(Service::Sts);
+    let (caller_arn, role_arn) = (caller.arn(), role.arn());
+    let source_ip = peer.map(|p| p.addr.ip());
+    // The audit log gets one line per action: the trust policy's verdict, or why it failed.
+    let refuse = |refusal: Refusal| -> Result<Result<(), Refusal>, ApiError> {
+        let (Refusal::Trust(action, why) | Refusal::Identity(action, why)) = &refusal else {
+            return Ok(Err(refusal));
+        };
+        app.audit.record(&crate::audit::AuditEvent::refused(
+            app.clock.now(),
+            &caller_arn,
+            action,
+            &role_arn,
+            why.clone(),
+            source_ip,
+        ));
+        Ok(Err(refusal))
+    };
     for action in actions {
         let mut check = trust_check(action, role, &role_tags, ask);
         if mfa_present {
@@ -207,19 +224,19 @@ fn decide(
             .caller_context(app, caller, &check, parts, peer)
             .map_err(fail)?;
         ctx.set_principal(trust_principal(caller));
-        let via = match gitward_policy::evaluate_trust(&trust, &ctx) {
-            TrustDecision::Allow { via, .. } => via,
+        let (via, sid) = match gitward_policy::evaluate_trust(&trust, &ctx) {
+            TrustDecision::Allow { via, sid } => (via, sid),
             TrustDecision::ExplicitDeny { sid } => {
-                return Ok(Err(Refusal::Trust(
+                return refuse(Refusal::Trust(
                     action_name(action),
                     format!("explicit deny in the trust policy (Sid {sid:?})"),
-                )));
+                ));
             }
             TrustDecision::ImplicitDeny => {
-                return Ok(Err(Refusal::Trust(
+                return refuse(Refusal::Trust(
                     action_name(action),
                     "the trust policy does not allow the caller".to_owned(),
-                )));
+                ));
             }
         };
         let identity = app
@@ -229,19 +246,24 @@ fn decide(
         let needs_identity_allow = cross_account || via != PrincipalMatch::Exact;
         match identity {
             Decision::ExplicitDeny { .. } => {
-                return Ok(Err(Refusal::Identity(
-                    action_name(action),
-                    identity.explain(),
-                )));
+                return refuse(Refusal::Identity(action_name(action), identity.explain()));
             }
             Decision::ImplicitDeny { .. } if needs_identity_allow => {
-                return Ok(Err(Refusal::Identity(
-                    action_name(action),
-                    identity.explain(),
-                )));
+                return refuse(Refusal::Identity(action_name(action), identity.explain()));
             }
             _ => {}
         }
+        app.audit.record(&crate::audit::AuditEvent::authorization(
+            app.clock.now(),
+            &caller_arn,
+            action_name(action),
+            &role_arn,
+            &Decision::Allow {
+                policy: "the role's trust policy".to_owned(),
+                sid,
+            },
+            source_ip,
+        ));
     }
     Ok(Ok(()))
 }

@@ -3,6 +3,7 @@
 
 use super::{REPOS_PREFIX, Refusal};
 use crate::api::App;
+use crate::audit::AuditEvent;
 use crate::authn::Caller;
 use crate::listener::Peer;
 use gitward_core::Secret;
@@ -31,6 +32,13 @@ pub(super) fn authenticate(
     let who = user.split('%').next().unwrap_or_default().to_owned();
     let now = app.clock.now();
     if let Err(wait) = app.auth_throttle.check(&who, addr, now) {
+        app.audit.record(&AuditEvent::sign_in_refused(
+            now,
+            &who,
+            "git-http",
+            format!("locked out for {wait} s after repeated failures"),
+            addr,
+        ));
         return Err(Refusal::new(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
@@ -50,6 +58,13 @@ pub(super) fn authenticate(
             Ok(caller)
         }
         Err(mut refusal) if refusal.status == StatusCode::FORBIDDEN => {
+            app.audit.record(&AuditEvent::sign_in_refused(
+                now,
+                &who,
+                "git-http",
+                refusal.message.clone(),
+                addr,
+            ));
             refusal.delay = app.auth_throttle.failure(&who, addr, now);
             Err(refusal)
         }
