@@ -347,6 +347,17 @@ class Server:
     def principal(self, creds: Creds, region: str = REGION) -> Principal:
         return Principal(self, creds, region)
 
+    def audit_events(self, until=lambda events: True, timeout: float = 10) -> list[dict[str, Any]]:
+        """The audit log's events (DATA/audit/*.jsonl), polled until `until(events)` holds or
+        `timeout` passes (the writer flushes within 200 ms)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            events = [json.loads(line) for f in sorted((self.data_dir / "audit").glob("*.jsonl"))
+                      for line in f.read_text().splitlines() if line]
+            if until(events) or time.monotonic() > deadline:
+                return events
+            time.sleep(0.1)
+
     @property
     def ssh_endpoint(self) -> str:
         """`HOST:PORT` of the running server's SSH listener (DATA/run/ssh-endpoint)."""

@@ -5,7 +5,6 @@ DATA/audit/YYYY-MM-DD.jsonl; never a secret, a password or a session token."""
 from __future__ import annotations
 
 import json
-import time
 import urllib.parse
 
 import botocore.exceptions
@@ -13,17 +12,6 @@ import pytest
 
 from gwtest import Creds, uniq
 from test_git_http import Git
-
-
-def _events(srv, want: int, timeout: float = 10) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while True:
-        lines = []
-        for f in sorted((srv.data_dir / "audit").glob("*.jsonl")):
-            lines += [json.loads(line) for line in f.read_text().splitlines() if line]
-        if len(lines) >= want or time.monotonic() > deadline:
-            return lines
-        time.sleep(0.1)
 
 
 def test_decisions_and_refused_sign_ins_are_audited_without_secrets(new_server, tmp_path):
@@ -68,7 +56,7 @@ def test_decisions_and_refused_sign_ins_are_audited_without_secrets(new_server, 
     with pytest.raises(botocore.exceptions.ClientError):
         me.sts.assume_role(RoleArn=no_role["Arn"], RoleSessionName="audited")
 
-    events = _events(srv, 8)
+    events = srv.audit_events(lambda e: len(e) >= 8)
     mine = [e for e in events if e["principal"] == arn]
     by_action = {e["action"]: e for e in mine}
     allowed = by_action["iam:ListUsers"]

@@ -7,7 +7,7 @@
 //! Denied → 403, allowed but missing → 404 (authorization comes first, so a 404 is never an
 //! existence oracle). Refusals are short plain text, which git shows as `remote: …`.
 
-mod auth;
+pub(crate) mod auth;
 mod run;
 
 use crate::api::App;

@@ -22,6 +22,29 @@ pub struct Peer {
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets open requests finish
 /// (up to 10 s).
+/// The next connection (with `TCP_NODELAY` set), or `None` once `shutdown` resolves. A failed
+/// accept (out of file descriptors, say) is logged and retried after a short pause.
+pub async fn accept(
+    listener: &TcpListener,
+    shutdown: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> Option<(tokio::net::TcpStream, std::net::SocketAddr)> {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, addr)) => {
+                    let _ = stream.set_nodelay(true);
+                    return Some((stream, addr));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            () = shutdown.as_mut() => return None,
+        }
+    }
+}
+
 pub async fn serve(
     listener: TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
@@ -31,19 +54,7 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let acceptor = tls.map(TlsAcceptor::from);
     tokio::pin!(shutdown);
-    loop {
-        let (stream, addr) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let _ = stream.set_nodelay(true);
+    while let Some((stream, addr)) = accept(&listener, &mut shutdown).await {
         let peer = Peer {
             addr,
             secure: acceptor.is_some(),

@@ -17,6 +17,7 @@ use crate::api::App;
 use crate::audit::AuditEvent;
 use crate::authn::Caller;
 use crate::git_access::{self, GitRefusal};
+use crate::git_http::auth::printable;
 use crate::git_process::{Mode, collect_stderr, finish, git_command, safe_protocol};
 use crate::listener::Peer;
 use anyhow::Context as _;
@@ -100,19 +101,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
-    loop {
-        let (stream, addr) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(e) => {
-                    tracing::warn!(error = %e, "SSH accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let _ = stream.set_nodelay(true);
+    while let Some((stream, addr)) = crate::listener::accept(&listener, &mut shutdown).await {
         let handler = Connection {
             app: app.clone(),
             addr,
@@ -602,9 +591,4 @@ async fn drain(ch: &mut Channel<Msg>) {
             break;
         }
     }
-}
-
-/// A client-supplied string cut short and without control characters, for the log.
-fn printable(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).take(128).collect()
 }

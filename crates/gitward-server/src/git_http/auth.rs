@@ -193,8 +193,9 @@ fn open_session(app: &App, akid: &str, token: &str) -> Result<gitward_sts::Sessi
         })
 }
 
-/// A user-supplied string cut short and without control characters, for messages.
-fn printable(s: &str) -> String {
+/// A client-supplied string cut short and without control characters, for messages and the
+/// log (Git over HTTPS and SSH).
+pub(crate) fn printable(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_control())
         .take(128)
